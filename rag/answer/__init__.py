@@ -1,0 +1,39 @@
+"""Answering backends: a registry from RAG_LLM name to a class with one job, answer()."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Protocol
+
+from ..errors import BackendError
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from ..embed import Embedder
+    from ..settings import Settings
+    from ..types import Answer, Passage
+
+
+class Backend(Protocol):
+    name: str
+
+    def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer: ...
+
+
+def _extractive(settings: Settings, embedder: Embedder) -> Backend:
+    from .extractive import ExtractiveBackend
+
+    return ExtractiveBackend(settings, embedder)
+
+
+REGISTRY = {"extractive": _extractive}
+
+
+def get_backend(settings: Settings, embedder: Embedder) -> Backend:
+    """The backend named by settings.llm, or a BackendError listing the known names."""
+    try:
+        factory = REGISTRY[settings.llm]
+    except KeyError as err:
+        known = ", ".join(sorted(REGISTRY))
+        raise BackendError(f"unknown answering backend '{settings.llm}' — set RAG_LLM to one of: {known}") from err
+    return factory(settings, embedder)

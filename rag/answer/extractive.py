@@ -1,0 +1,115 @@
+"""Question + passages -> an answer made of 1-3 quoted article sentences; no LLM, no guessing.
+
+Each sentence is scored by cosine similarity to the question plus the share of the question's
+content terms it contains; below the calibrated threshold the backend abstains and returns the
+closest passages as related, not as citations.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..embed import Embedder
+from ..lexical import terms
+from ..settings import Settings
+from ..types import Answer, AnswerSentence, Citation, Passage
+
+NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
+
+
+@dataclass(frozen=True)
+class Scored:
+    passage: Passage
+    start: int
+    end: int
+    score: float
+    index: int  # row in the embedding matrix
+
+    @property
+    def text(self) -> str:
+        return self.passage.article.text[self.start : self.end]
+
+
+def cite(passage: Passage, start: int, end: int, n: int | None) -> Citation:
+    """A citation of article text [start, end) found in a retrieved passage."""
+    a = passage.article
+    return Citation(
+        a.doc_id, a.title, a.source, a.published, a.url, passage.chunk.chunk_id,
+        start, end, a.text[start:end], n,
+    )
+
+
+def abstention_text(question: str) -> str:
+    return (
+        "The articles don't answer this question. The closest passages are listed as related; "
+        "none of them is cited as an answer."
+    )
+
+
+class ExtractiveBackend:
+    name = "extractive"
+
+    def __init__(self, settings: Settings, embedder: Embedder) -> None:
+        self.settings = settings
+        self.embedder = embedder
+
+    def score(
+        self, question: str, passages: list[Passage], vector: np.ndarray
+    ) -> tuple[list[Scored], np.ndarray]:
+        """Every sentence of the passages, scored, best first (each sentence once)."""
+        seen: set[tuple[str, int]] = set()
+        spans: list[tuple[Passage, int, int]] = []
+        for p in passages:
+            for s, e in p.chunk.sentences:
+                if (p.article.doc_id, s) not in seen:
+                    seen.add((p.article.doc_id, s))
+                    spans.append((p, s, e))
+        if not spans:
+            return [], np.zeros((0, len(vector)), dtype=np.float32)
+        texts = [p.article.text[s:e] for p, s, e in spans]
+        vectors = self.embedder.encode_cached(texts)
+        cosine = vectors @ vector
+        q_terms = set(terms(question))
+        w = self.settings.lexical_weight
+        scored = []
+        for i, ((p, s, e), text) in enumerate(zip(spans, texts, strict=True)):
+            overlap = len(q_terms & set(terms(text))) / len(q_terms) if q_terms else 0.0
+            score = (1 - w) * float(cosine[i]) + w * overlap
+            scored.append(Scored(p, s, e, score, i))
+        return sorted(scored, key=lambda x: -x.score), vectors
+
+    def select(self, scored: list[Scored], vectors: np.ndarray) -> list[Scored]:
+        """The best sentence and up to answer_sentences-1 more close to it, no near-duplicates."""
+        if not scored or scored[0].score < self.settings.abstain_threshold:
+            return []
+        floor = max(self.settings.abstain_threshold, scored[0].score - self.settings.answer_margin)
+        chosen: list[Scored] = []
+        for cand in scored:
+            if cand.score < floor or len(chosen) >= self.settings.answer_sentences:
+                break
+            vec = vectors[cand.index]
+            if all(float(vec @ vectors[c.index]) < NEAR_DUPLICATE for c in chosen):
+                chosen.append(cand)
+        return chosen
+
+    def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:
+        scored, vectors = self.score(question, passages, vector)
+        chosen = self.select(scored, vectors)
+        if not chosen:
+            return Answer(question, abstention_text(question), (), (), self.related(scored), True)
+        citations = tuple(cite(c.passage, c.start, c.end, n) for n, c in enumerate(chosen, 1))
+        sentences = tuple(AnswerSentence(f"{c.quote} [{c.n}]", (c.n,)) for c in citations if c.n)
+        text = " ".join(s.text for s in sentences)
+        return Answer(question, text, sentences, citations)
+
+    def related(self, scored: list[Scored], limit: int = 3) -> tuple[Citation, ...]:
+        """The best sentence of each of the closest passages, for an abstention."""
+        out: list[Citation] = []
+        used: set[str] = set()
+        for cand in scored:
+            if cand.passage.chunk.chunk_id not in used and len(out) < limit:
+                used.add(cand.passage.chunk.chunk_id)
+                out.append(cite(cand.passage, cand.start, cand.end, None))
+        return tuple(out)

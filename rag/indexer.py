@@ -1,0 +1,174 @@
+"""Files -> index, incrementally: unchanged skipped, changed replaced, duplicates reported."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .embed import Embedder
+from .ingest import Rejection, SourceFile, content_hash, discover, iter_articles, record_hash
+from .segment import SEGMENTER, make_chunks, split_sentences
+from .settings import Settings
+from .store import TITLE_CHARS, Store, embed_text
+from .types import Article, Chunk
+
+EMBED_BATCH_CHUNKS = 256  # chunks embedded together, across articles
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (doc_id, stored as)
+    rejected: list[Rejection] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # unsupported types inside folders
+    chunks: int = 0
+    chars: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        """0 = all fine, 3 = some files rejected and everything else ingested."""
+        return 3 if self.rejected else 0
+
+    def summary(self) -> str:
+        rate = self.chunks / self.seconds if self.seconds else 0.0
+        return (
+            f"added {len(self.added)}, updated {len(self.updated)}, unchanged "
+            f"{len(self.unchanged)}, duplicate {len(self.duplicates)}, rejected "
+            f"{len(self.rejected)}, removed {len(self.removed)} — {self.chunks} chunks embedded "
+            f"in {self.seconds:.1f} s ({rate:.1f} chunks/s)"
+        )
+
+
+def chunk_article(article: Article, embedder: Embedder, overlap: int = 0) -> list[Chunk]:
+    """Sentences -> chunks that fit the model together with the headline prefix."""
+    title_tokens = embedder.count_tokens([article.title[:TITLE_CHARS]])[0]
+    budget = embedder.max_tokens - 2 - title_tokens  # 2: the [CLS] and [SEP] tokens
+    spans = split_sentences(article.text)
+    return make_chunks(
+        article.doc_id, article.text, spans, embedder.count_tokens, budget, overlap
+    )
+
+
+@dataclass
+class _Pending:
+    article: Article
+    chunks: list[Chunk]
+    content_hash: str
+    record_hash: str
+    root: str
+
+
+class _Ingest:
+    """One ingest run: decides what each article is, batches embeddings, writes the store."""
+
+    def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
+        self.store, self.embedder, self.settings = store, embedder, settings
+        self.report = IngestReport()
+        self.redo = set(store.repair()) if store.manifest else set()
+        self.known = store.hashes()
+        self.by_content = {v[1]: doc for doc, v in self.known.items()}
+        self.seen: set[str] = set()
+        self.pending: list[_Pending] = []
+
+    def add(self, article: Article, src: SourceFile) -> None:
+        doc_id = article.doc_id
+        if doc_id in self.seen:
+            self.report.rejected.append(
+                Rejection(str(src.path), f"document id '{doc_id}' already used by another file")
+            )
+            return
+        self.seen.add(doc_id)
+        chash, rhash = content_hash(article.text), record_hash(article)
+        old = self.known.get(doc_id)
+        if old and old[0] == rhash and doc_id not in self.redo:
+            self.report.unchanged.append(doc_id)
+            return
+        twin = self.by_content.get(chash)
+        if twin is not None and twin != doc_id and self._still_there(twin):
+            self.report.duplicates.append((doc_id, twin))
+            return
+        self.by_content[chash] = doc_id
+        chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
+        root = str(src.root.resolve())
+        self.pending.append(_Pending(article, chunks, chash, rhash, root))
+        if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:
+            self.flush()
+
+    def _still_there(self, doc_id: str) -> bool:
+        """A stored twin whose file is gone is no reason to skip its copy."""
+        if doc_id in self.seen:
+            return True
+        path = self.known[doc_id][2] if doc_id in self.known else None
+        return path is None or Path(path).exists()
+
+    def flush(self) -> None:
+        texts = [embed_text(p.article.title, c.text) for p in self.pending for c in p.chunks]
+        vectors = self.embedder.encode(texts)
+        i = 0
+        for p in self.pending:
+            n = len(p.chunks)
+            self.store.write_article(
+                p.article, p.chunks, vectors[i : i + n], p.content_hash, p.record_hash, p.root
+            )
+            i += n
+            self.report.chunks += n
+            self.report.chars += len(p.article.text)
+            bucket = self.report.updated if p.article.doc_id in self.known else self.report.added
+            bucket.append(p.article.doc_id)
+        self.pending.clear()
+
+    def prune(self, paths: list[Path]) -> None:
+        """Remove documents ingested from these folders whose files (or records) are gone."""
+        roots = {str(p.resolve()) for p in paths if p.is_dir()}
+        gone = [d for d, v in self.known.items() if v[3] in roots and d not in self.seen]
+        self.store.delete_articles(gone)
+        self.report.removed = gone
+
+
+def run_ingest(
+    store: Store,
+    embedder: Embedder,
+    settings: Settings,
+    paths: list[Path],
+    prune: bool = False,
+    progress: bool | None = None,
+) -> IngestReport:
+    """Ingest files and folders into the store; the report says what happened to each."""
+    from tqdm import tqdm
+
+    t0 = time.perf_counter()
+    files, rejected, skipped = discover(paths)
+    store.check_manifest(dimension=embedder.dimension, chunk_tokens=embedder.max_tokens - 2)
+    run = _Ingest(store, embedder, settings)
+    run.report.rejected.extend(rejected)
+    run.report.skipped = skipped
+    show = sys.stderr.isatty() if progress is None else progress
+    with tqdm(total=len(files), unit="file", desc="ingest", disable=not show) as bar:
+        for src, articles, bad in iter_articles(files):
+            run.report.rejected.extend(bad)
+            for article in articles:
+                run.add(article, src)
+            bar.update(1)
+    if run.pending:
+        run.flush()
+    if prune:
+        run.prune(paths)
+    store.rebuild_bm25()
+    store.write_manifest(
+        embed_model=settings.embed_model,
+        dimension=embedder.dimension,
+        chunk_tokens=embedder.max_tokens - 2,
+        chunk_overlap=settings.chunk_overlap,
+        title_prefix_chars=TITLE_CHARS,
+        segmenter=SEGMENTER,
+        articles=store.article_count(),
+        chunks=store.chunk_count(),
+    )
+    run.report.seconds = time.perf_counter() - t0
+    return run.report

@@ -1,0 +1,86 @@
+"""Question -> ranked passages: dense (Chroma) and BM25 lists fused by reciprocal rank."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .store import Store, published_day
+from .types import Passage
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some outlets and/or a publication date range (inclusive)."""
+
+    sources: tuple[str, ...] = ()
+    published_from: str | None = None  # YYYY-MM-DD
+    published_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.published_from or self.published_to)
+
+    def chroma_where(self) -> dict[str, Any] | None:
+        clauses: list[dict[str, Any]] = []
+        if self.sources:
+            clauses.append({"source": {"$in": list(self.sources)}})
+        if (lo := published_day(self.published_from)) is not None:
+            clauses.append({"published_day": {"$gte": lo}})
+        if (hi := published_day(self.published_to)) is not None:
+            clauses.append({"published_day": {"$lte": hi}})
+        if not clauses:
+            return None
+        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def allowed_docs(self, store: Store) -> set[str] | None:
+        if not self:
+            return None
+        sql, params = ["1=1"], []
+        if self.sources:
+            sql.append(f"source IN ({','.join('?' * len(self.sources))})")
+            params.extend(self.sources)
+        if self.published_from:
+            sql.append("substr(published, 1, 10) >= ?")
+            params.append(self.published_from[:10])
+        if self.published_to:
+            sql.append("substr(published, 1, 10) <= ?")
+            params.append(self.published_to[:10])
+        return store.doc_ids_where(" AND ".join(sql), tuple(params))
+
+
+def fuse(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
+    """Reciprocal rank fusion: score(id) = sum over lists of 1 / (k + rank).
+
+    >>> fuse([["a", "b"], ["b", "c"]], k=1)[0][0]
+    'b'
+    """
+    scores: dict[str, float] = {}
+    for ranking in rankings:
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + 1.0 / (k + rank)
+    return sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def retrieve(
+    store: Store,
+    question: str,
+    vector: np.ndarray,
+    top_k: int,
+    filters: Filters | None = None,
+    rrf_k: int = 60,
+) -> list[Passage]:
+    """The top_k passages for a question whose embedding is `vector`."""
+    depth = max(4 * top_k, 40)
+    filters = filters or Filters()
+    dense = store.dense(vector, depth, filters.chroma_where())
+    lexical = store.lexical(question, depth, filters.allowed_docs(store))
+    fused = fuse([dense, lexical], k=rrf_k)[:top_k]
+    loaded = store.chunks([cid for cid, _ in fused])
+    passages = []
+    for cid, score in fused:
+        if cid in loaded:
+            chunk, article = loaded[cid]
+            passages.append(Passage(chunk, article, score, len(passages) + 1))
+    return passages

@@ -1,0 +1,125 @@
+"""Article text -> sentences with character offsets -> chunks sized to what the embedder reads.
+
+Sentences come from the punkt model bundled with llama-index-core (no download), applied to
+each line separately so that a line break always ends a sentence (headlines, bylines).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+
+from .types import Chunk
+
+Span = tuple[int, int]
+TokenCounter = Callable[[Sequence[str]], list[int]]
+SEGMENTER = "punkt-english+lines"
+
+_LINE = re.compile(r"[^\n]+")
+_WORD = re.compile(r"\S+")
+_HAS_WORD = re.compile(r"\w")
+
+
+@lru_cache(maxsize=1)
+def _punkt():  # type: ignore[no-untyped-def]
+    import os
+
+    import llama_index.core
+    import nltk
+    from nltk.tokenize.punkt import PunktTokenizer
+
+    cache = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
+    if cache not in nltk.data.path:
+        nltk.data.path.insert(0, cache)
+    return PunktTokenizer("english")
+
+
+def split_sentences(text: str) -> list[Span]:
+    """Sentence spans of `text`, stripped of surrounding space; text[s:e] is the sentence.
+
+    >>> split_sentences("Hello there. Bye.\\nNew line")
+    [(0, 12), (13, 17), (18, 26)]
+    """
+    punkt = _punkt()
+    spans: list[Span] = []
+    for line in _LINE.finditer(text):
+        base = line.start()
+        for s, e in punkt.span_tokenize(line.group()):
+            s, e = _strip(text, base + s, base + e)
+            if e > s and _HAS_WORD.search(text, s, e):
+                spans.append((s, e))
+    return spans
+
+
+def _strip(text: str, s: int, e: int) -> Span:
+    while s < e and text[s].isspace():
+        s += 1
+    while e > s and text[e - 1].isspace():
+        e -= 1
+    return s, e
+
+
+def _split_long(text: str, span: Span, budget: int, count: TokenCounter) -> list[Span]:
+    """A sentence longer than the budget -> word-aligned pieces that each fit."""
+    words = [(m.start(), m.end()) for m in _WORD.finditer(text, span[0], span[1])]
+    sizes = count([text[s:e] for s, e in words])
+    pieces: list[Span] = []
+    start, used = words[0][0], 0
+    prev_end = words[0][1]
+    for (s, e), n in zip(words, sizes, strict=True):
+        if used and used + n > budget:
+            pieces.append((start, prev_end))
+            start, used = s, 0
+        # subtle: a single word longer than the budget still becomes one (truncated) piece;
+        # only pathological input (a 300-piece "word") gets here.
+        used += n
+        prev_end = e
+    pieces.append((start, prev_end))
+    return pieces
+
+
+def make_chunks(
+    doc_id: str,
+    text: str,
+    sentences: list[Span],
+    count: TokenCounter,
+    budget: int,
+    overlap: int = 0,
+) -> list[Chunk]:
+    """Group whole sentences into chunks of at most `budget` word pieces each.
+
+    Token counts add up exactly because the word-piece pre-tokenizer splits on whitespace.
+    A sentence longer than the budget is split at word boundaries into pieces of its own.
+    """
+    units: list[Span] = []
+    sizes: list[int] = []
+    for span, n in zip(sentences, count([text[s:e] for s, e in sentences]), strict=True):
+        if n <= budget:
+            units.append(span)
+            sizes.append(n)
+        else:
+            pieces = _split_long(text, span, budget, count)
+            units.extend(pieces)
+            sizes.extend(count([text[s:e] for s, e in pieces]))
+    groups: list[list[int]] = []
+    current: list[int] = []
+    used = 0
+    for i, n in enumerate(sizes):
+        if current and used + n > budget:
+            groups.append(current)
+            keep = current[-overlap:] if overlap else []
+            keep = [j for j in keep if sum(sizes[k] for k in keep) + n <= budget]
+            current, used = list(keep), sum(sizes[k] for k in keep)
+        current.append(i)
+        used += n
+    if current:
+        groups.append(current)
+    chunks = []
+    for n, group in enumerate(groups):
+        start, end = units[group[0]][0], units[group[-1]][1]
+        inside = tuple(s for s in sentences if s[0] < end and s[1] > start)
+        chunks.append(
+            Chunk(f"{doc_id}#{n}", doc_id, n, start, end, text[start:end], inside)
+        )
+    return chunks

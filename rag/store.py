@@ -1,0 +1,432 @@
+"""Articles + chunks + vectors -> the index: SQLite (articles, chunks), Chroma (vectors), BM25.
+
+SQLite is the record of truth. A write goes to Chroma first and commits to SQLite last, so an
+interrupted ingest leaves at worst vectors SQLite does not vouch for; `repair()` finds them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from .errors import IndexMismatchError, NoIndexError, StoreError
+from .lexical import terms
+from .settings import Settings
+from .types import Article, Chunk
+
+SCHEMA_VERSION = 1
+MANIFEST = "manifest.json"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, published TEXT, url TEXT,
+    author TEXT, path TEXT, root TEXT, content_hash TEXT NOT NULL, record_hash TEXT NOT NULL,
+    text TEXT NOT NULL, n_chunks INTEGER NOT NULL, updated_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_content ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, sentences TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+
+TITLE_CHARS = 160  # headline prefix embedded with each chunk
+
+
+def embed_text(title: str, chunk_text: str) -> str:
+    """What is embedded and BM25-indexed for a chunk: its headline, then its sentences."""
+    return f"{title[:TITLE_CHARS]}\n{chunk_text}"
+
+
+def published_day(published: str | None) -> int | None:
+    """'2023-01-06' -> 20230106, for date-range filters in Chroma."""
+    if published and len(published) >= 10 and published[4] == "-" and published[7] == "-":
+        digits = published[:10].replace("-", "")
+        if digits.isdigit():
+            return int(digits)
+    return None
+
+
+class Store:
+    """The on-disk index of one folder (plus a Chroma server when RAG_CHROMA_URL is set)."""
+
+    def __init__(self, settings: Settings, create: bool = False) -> None:
+        self.settings = settings
+        self.dir = Path(settings.index_dir)
+        self._lock = threading.RLock()
+        self._collection: Any = None
+        self._bm25: Any = None
+        self._bm25_ids: list[str] = []
+        self._bm25_gen = -1
+        path = self.dir / MANIFEST
+        if not path.exists() and not create:
+            raise NoIndexError(f"no index at {self.dir}/ — run `rag ingest` to build it")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.manifest: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+        self.check_manifest()
+        self.db = sqlite3.connect(self.dir / "meta.sqlite3", check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    # -- manifest ---------------------------------------------------------------------------
+
+    def check_manifest(self, dimension: int | None = None, chunk_tokens: int | None = None) -> None:
+        """Refuse to mix settings: the index records how it was built."""
+        m = self.manifest
+        if not m:
+            return
+        fix = f"point RAG_INDEX_DIR elsewhere or delete {self.dir}/ and run `rag ingest`"
+        if m.get("schema_version") != SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"index at {self.dir}/ has schema {m.get('schema_version')}, this version "
+                f"reads {SCHEMA_VERSION} — {fix}"
+            )
+        wanted = {
+            "embed_model": self.settings.embed_model,
+            "chunk_overlap": self.settings.chunk_overlap,
+            "dimension": dimension,
+            "chunk_tokens": chunk_tokens,
+        }
+        for key, value in wanted.items():
+            if value is not None and m.get(key) != value:
+                raise IndexMismatchError(
+                    f"index at {self.dir}/ was built with {key}={m.get(key)!r}, settings say "
+                    f"{value!r} — {fix}"
+                )
+
+    def write_manifest(self, **fields: Any) -> None:
+        m = {"schema_version": SCHEMA_VERSION, **self.manifest, **fields}
+        m["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        m.setdefault("created_at", m["updated_at"])
+        tmp = self.dir / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(m, indent=2, sort_keys=True))
+        os.replace(tmp, self.dir / MANIFEST)  # atomic: a crash leaves the old or the new one
+        self.manifest = m
+
+    # -- chroma -----------------------------------------------------------------------------
+
+    @property
+    def collection(self) -> Any:
+        if self._collection is None:
+            with self._lock:
+                if self._collection is None:
+                    self._collection = self._open_collection()
+        return self._collection
+
+    def _open_collection(self) -> Any:
+        import chromadb
+        from chromadb.config import Settings as ChromaSettings
+
+        chroma_settings = ChromaSettings(anonymized_telemetry=False)
+        url = self.settings.chroma_url
+        try:
+            if url:
+                parsed = urlparse(url)
+                client = chromadb.HttpClient(
+                    host=parsed.hostname or "127.0.0.1",
+                    port=parsed.port or 8000,
+                    ssl=parsed.scheme == "https",
+                    settings=chroma_settings,
+                )
+            else:
+                client = chromadb.PersistentClient(
+                    path=str(self.dir / "chroma"), settings=chroma_settings
+                )
+            # subtle: embedding_function=None, or Chroma installs a default that downloads a model.
+            return client.get_or_create_collection(
+                self.settings.collection,
+                embedding_function=None,
+                metadata={"hnsw:space": "cosine"},
+            )
+        except Exception as err:  # chromadb raises many types for connection and disk errors
+            where = url or str(self.dir / "chroma")
+            raise StoreError(
+                f"cannot open the Chroma store at {where} ({err}) — check that it is running "
+                "and RAG_CHROMA_URL is right"
+            ) from err
+
+    def _chroma(self, op: str, **kwargs: Any) -> Any:
+        try:
+            return getattr(self.collection, op)(**kwargs)
+        except StoreError:
+            raise
+        except Exception as err:  # connection refused, timeouts, disk full
+            self._collection = None  # reconnect on the next call
+            where = self.settings.chroma_url or str(self.dir / "chroma")
+            raise StoreError(
+                f"Chroma {op} failed at {where} ({type(err).__name__}: {err}) — check the server "
+                "and try again"
+            ) from err
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write_article(
+        self,
+        article: Article,
+        chunks: list[Chunk],
+        vectors: np.ndarray,
+        content_hash: str,
+        record_hash: str,
+        root: str | None,
+    ) -> None:
+        """Replace one article's chunks and vectors; SQLite commits last."""
+        metas = []
+        for c in chunks:
+            meta: dict[str, Any] = {
+                "doc_id": c.doc_id,
+                "n": c.n,
+                "char_start": c.char_start,
+                "char_end": c.char_end,
+                "record_hash": record_hash,
+            }
+            if article.source:
+                meta["source"] = article.source
+            if (day := published_day(article.published)) is not None:
+                meta["published_day"] = day
+            metas.append(meta)
+        ids = [c.chunk_id for c in chunks]
+        with self._lock:
+            old = self.chunk_count(article.doc_id)
+            if chunks:
+                self._chroma(
+                    "upsert",
+                    ids=ids,
+                    embeddings=vectors.tolist(),
+                    metadatas=metas,
+                    documents=[c.text for c in chunks],
+                )
+            stale = [f"{article.doc_id}#{n}" for n in range(len(chunks), old)]
+            if stale:
+                self._chroma("delete", ids=stale)
+            with self.db:
+                self._delete_rows(article.doc_id)
+                self.db.execute(
+                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                    (
+                        article.doc_id, article.title, article.source, article.published,
+                        article.url, article.author, article.path, root, content_hash,
+                        record_hash, article.text, len(chunks), time.time(),
+                    ),
+                )
+                self.db.executemany(
+                    "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+                    [
+                        (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end,
+                         json.dumps(c.sentences))
+                        for c in chunks
+                    ],
+                )
+                self._bump()
+
+    def delete_articles(self, doc_ids: Iterable[str]) -> int:
+        """Remove articles from every part of the index; returns how many were removed."""
+        removed = 0
+        with self._lock:
+            for doc_id in doc_ids:
+                ids = [r[0] for r in self.db.execute(
+                    "SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+                if ids:
+                    self._chroma("delete", ids=ids)
+                with self.db:
+                    removed += self._delete_rows(doc_id)
+                    self._bump()
+        return removed
+
+    def _delete_rows(self, doc_id: str) -> int:
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        return self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
+
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    @property
+    def generation(self) -> int:
+        row = self.db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+        return int(row[0]) if row else 0
+
+    def repair(self) -> list[str]:
+        """Drop vectors SQLite does not vouch for; return doc_ids whose vectors must be redone."""
+        expected: dict[str, str] = {}
+        hashes: dict[str, str] = {}
+        for chunk_id, doc_id, rhash in self.db.execute(
+            "SELECT c.chunk_id, c.doc_id, a.record_hash FROM chunks c JOIN articles a USING(doc_id)"
+        ):
+            expected[chunk_id] = doc_id
+            hashes[doc_id] = rhash
+        got = self._chroma("get", include=["metadatas"])
+        seen: set[str] = set()
+        orphans, redo = [], set()
+        for chunk_id, meta in zip(got["ids"], got["metadatas"], strict=True):
+            doc_id = expected.get(chunk_id)
+            if doc_id is None:
+                orphans.append(chunk_id)
+            elif (meta or {}).get("record_hash") != hashes[doc_id]:
+                redo.add(doc_id)
+            seen.add(chunk_id)
+        redo.update(doc for cid, doc in expected.items() if cid not in seen)
+        if orphans:
+            self._chroma("delete", ids=orphans)
+        return sorted(redo)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def chunk_count(self, doc_id: str | None = None) -> int:
+        if doc_id is None:
+            return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
+        row = self.db.execute("SELECT n_chunks FROM articles WHERE doc_id=?", (doc_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    def article_count(self) -> int:
+        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+
+    def hashes(self) -> dict[str, tuple[str, str, str | None, str | None]]:
+        """doc_id -> (record_hash, content_hash, path, root)."""
+        rows = self.db.execute("SELECT doc_id, record_hash, content_hash, path, root FROM articles")
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def article(self, doc_id: str) -> Article | None:
+        row = self.db.execute(
+            "SELECT doc_id, title, text, source, published, url, author, path FROM articles "
+            "WHERE doc_id=?",
+            (doc_id,),
+        ).fetchone()
+        return Article(*row) if row else None
+
+    def articles(self) -> list[dict[str, Any]]:
+        """A listing of the library (no texts)."""
+        rows = self.db.execute(
+            "SELECT doc_id, title, source, published, url, n_chunks, path FROM articles "
+            "ORDER BY doc_id"
+        )
+        keys = ("doc_id", "title", "source", "published", "url", "chunks", "path")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[Chunk, Article]]:
+        """Load chunks with their articles; text comes from the article, so offsets agree."""
+        out: dict[str, tuple[Chunk, Article]] = {}
+        cache: dict[str, Article | None] = {}
+        for chunk_id in chunk_ids:
+            row = self.db.execute(
+                "SELECT doc_id, n, char_start, char_end, sentences FROM chunks WHERE chunk_id=?",
+                (chunk_id,),
+            ).fetchone()
+            if row is None:
+                continue
+            doc_id, n, start, end, sentences = row
+            if doc_id not in cache:
+                cache[doc_id] = self.article(doc_id)
+            art = cache[doc_id]
+            if art is None:
+                continue
+            spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
+            out[chunk_id] = (Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans), art)
+        return out
+
+    def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:
+        return {r[0] for r in self.db.execute(f"SELECT doc_id FROM articles WHERE {sql}", params)}
+
+    # -- search -----------------------------------------------------------------------------
+
+    def dense(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[str]:
+        """Chunk ids nearest to the vector, best first."""
+        total = self.chunk_count()
+        if total == 0:
+            return []
+        res = self._chroma(
+            "query",
+            query_embeddings=[vector.tolist()],
+            n_results=min(n, total),
+            where=where or None,
+            include=[],
+        )
+        return list(res["ids"][0])
+
+    def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
+        """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""
+        self._load_bm25()
+        if self._bm25 is None or not self._bm25_ids:
+            return []
+        q = terms(query)
+        if not q:
+            return []
+        mask = None
+        if allowed is not None:
+            mask = np.array(
+                [cid.rsplit("#", 1)[0] in allowed for cid in self._bm25_ids], dtype=np.float32
+            )
+        k = min(n, len(self._bm25_ids))
+        docs, scores = self._bm25.retrieve(
+            [q], k=k, show_progress=False, weight_mask=mask, n_threads=1
+        )
+        return [self._bm25_ids[i] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+
+    def _load_bm25(self) -> None:
+        gen = self.generation
+        if self._bm25_gen == gen:
+            return
+        with self._lock:
+            path = self.dir / "bm25"
+            meta = path / "ids.json"
+            if not meta.exists() or json.loads(meta.read_text())["generation"] != gen:
+                self.rebuild_bm25()
+                return
+            import bm25s
+
+            self._bm25 = bm25s.BM25.load(str(path), mmap=False, show_progress=False)
+            self._bm25_ids = json.loads(meta.read_text())["ids"]
+            self._bm25_gen = gen
+
+    def rebuild_bm25(self) -> None:
+        """Re-index every chunk for BM25 (fast: a sparse matrix build) and save it atomically."""
+        import bm25s
+
+        with self._lock:
+            gen = self.generation
+            ids: list[str] = []
+            corpus: list[list[str]] = []
+            titles: dict[str, tuple[str, str]] = {}
+            for chunk_id, doc_id, start, end in self.db.execute(
+                "SELECT chunk_id, doc_id, char_start, char_end FROM chunks ORDER BY doc_id, n"
+            ):
+                if doc_id not in titles:
+                    row = self.db.execute(
+                        "SELECT title, text FROM articles WHERE doc_id=?", (doc_id,)
+                    ).fetchone()
+                    titles = {doc_id: row}  # one article at a time: chunks are ordered by doc
+                title, text = titles[doc_id]
+                ids.append(chunk_id)
+                corpus.append(terms(embed_text(title, text[start:end])))
+            retriever = bm25s.BM25()
+            if ids:
+                retriever.index(corpus, show_progress=False)
+            tmp = self.dir / "bm25.tmp"
+            shutil.rmtree(tmp, ignore_errors=True)
+            tmp.mkdir()
+            if ids:
+                retriever.save(str(tmp), show_progress=False)
+            (tmp / "ids.json").write_text(json.dumps({"generation": gen, "ids": ids}))
+            old = self.dir / "bm25.old"
+            shutil.rmtree(old, ignore_errors=True)
+            if (self.dir / "bm25").exists():
+                os.replace(self.dir / "bm25", old)
+            os.replace(tmp, self.dir / "bm25")
+            shutil.rmtree(old, ignore_errors=True)
+            self._bm25 = retriever if ids else None
+            self._bm25_ids = ids
+            self._bm25_gen = gen
+
+    def close(self) -> None:
+        self.db.close()

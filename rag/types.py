@@ -1,0 +1,112 @@
+"""Frozen dataclasses passed between stages: Article, Sentence, Chunk, Passage, Citation, Answer."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Support = Literal["supported", "partial", "unsupported"]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One news article. `text` is what offsets index into."""
+
+    doc_id: str
+    title: str
+    text: str
+    source: str | None = None  # outlet, e.g. "POLITICO"
+    published: str | None = None  # ISO date (YYYY-MM-DD) when known
+    url: str | None = None
+    author: str | None = None
+    path: str | None = None  # file it came from
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence as a character span of its article's text."""
+
+    doc_id: str
+    char_start: int
+    char_end: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """A run of whole sentences embedded as one vector; id is `{doc_id}#{n}`."""
+
+    chunk_id: str
+    doc_id: str
+    n: int
+    char_start: int
+    char_end: int
+    text: str
+    sentences: tuple[tuple[int, int], ...]  # sentence spans inside [char_start, char_end)
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its article's metadata and fused score."""
+
+    chunk: Chunk
+    article: Article
+    score: float
+    rank: int
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A quoted span of an article. Invariant: article.text[char_start:char_end] == quote."""
+
+    doc_id: str
+    title: str
+    source: str | None
+    published: str | None
+    url: str | None
+    chunk_id: str
+    char_start: int
+    char_end: int
+    quote: str
+    n: int | None = None  # None for related passages, which are not citations
+
+    def to_dict(self) -> dict[str, Any]:
+        d = asdict(self)
+        n = d.pop("n")
+        return d if n is None else {"n": n, **d}
+
+
+@dataclass(frozen=True)
+class AnswerSentence:
+    text: str
+    citations: tuple[int, ...]
+    support: Support = "supported"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """An answer whose every sentence cites numbered sources (numbered by first citation)."""
+
+    question: str
+    text: str
+    sentences: tuple[AnswerSentence, ...]
+    citations: tuple[Citation, ...]
+    related: tuple[Citation, ...] = ()
+    abstained: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    backend: str = "extractive"
+
+    def to_dict(self) -> dict[str, Any]:
+        """The `rag ask --json` shape."""
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "abstained": self.abstained,
+            "sentences": [
+                {"text": s.text, "citations": list(s.citations), "support": s.support}
+                for s in self.sentences
+            ],
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+        }
