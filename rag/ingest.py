@@ -24,7 +24,7 @@ HTML_TYPES = {".html", ".htm"}
 FEED_TYPES = {".jsonl", ".json"}
 PDF_TYPES = {".pdf"}
 SUPPORTED = TEXT_TYPES | HTML_TYPES | FEED_TYPES | PDF_TYPES
-MAX_TITLE_CHARS = 300
+MAX_TITLE_CHARS = 140
 
 
 @dataclass(frozen=True)
@@ -125,10 +125,18 @@ def decode_text(data: bytes) -> str:
         ) from err
 
 
+def shorten(title: str, limit: int = MAX_TITLE_CHARS) -> str:
+    """A headline cut at a word boundary, with an ellipsis when cut."""
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return title
+    return title[:limit].rsplit(" ", 1)[0].rstrip(",;:–-") + "…"
+
+
 def _first_line(text: str) -> str:
     for line in text.splitlines():
         if line.strip():
-            return line.strip()[:MAX_TITLE_CHARS]
+            return shorten(line)
     return ""
 
 
@@ -136,6 +144,7 @@ def _read_text(src: SourceFile, text: str, markdown: bool) -> Article:
     title = _first_line(text)
     if markdown:
         title = title.lstrip("#").strip()
+    title = shorten(title)
     return Article(src.base_id, title or src.path.stem, text, path=str(src.path))
 
 
@@ -145,11 +154,11 @@ def _read_html(src: SourceFile, html: str) -> Article:
 
     try:
         doc = trafilatura.bare_extraction(
-            html, with_metadata=True, include_comments=False, favor_recall=True, as_dict=True
+            html, with_metadata=True, include_comments=False, favor_recall=True
         )
     except Exception as err:  # trafilatura raises many types on malformed markup
         raise RejectedFile(f"could not parse HTML: {err}") from err
-    meta: dict[str, Any] = dict(doc) if isinstance(doc, dict) else {}
+    meta: dict[str, Any] = doc.as_dict() if doc is not None and hasattr(doc, "as_dict") else {}
     text = (meta.get("text") or "").strip()
     soup = BeautifulSoup(html, "html.parser")
     if not text:
@@ -163,14 +172,31 @@ def _read_html(src: SourceFile, html: str) -> Article:
     title = meta.get("title") or (soup.title.string.strip() if soup.title and soup.title.string else "")
     return Article(
         src.base_id,
-        (title or _first_line(text))[:MAX_TITLE_CHARS],
+        shorten(title or _first_line(text)),
         text,
         source=meta.get("sitename") or None,
-        published=normalise_date(meta.get("date")),
+        published=normalise_date(meta.get("date") or _meta_tag(soup, _DATE_TAGS)),
         url=str(url) if url else None,
         author=meta.get("author") or None,
         path=str(src.path),
     )
+
+
+_DATE_TAGS = (
+    "article:published_time", "og:published_time", "datePublished", "date", "pubdate",
+    "publishdate", "DC.date.issued", "dc.date",
+)
+
+
+def _meta_tag(soup: Any, names: tuple[str, ...]) -> str | None:
+    """The content of the first <meta> (by property, name or itemprop) or <time datetime>."""
+    for name in names:
+        for attr in ("property", "name", "itemprop"):
+            tag = soup.find("meta", attrs={attr: name})
+            if tag and tag.get("content"):
+                return str(tag["content"])
+    tag = soup.find("time", attrs={"datetime": True})
+    return str(tag["datetime"]) if tag else None
 
 
 def _read_pdf(src: SourceFile, data: bytes) -> Article:
@@ -192,9 +218,9 @@ def _read_pdf(src: SourceFile, data: bytes) -> Article:
     text = "\n\n".join(p.strip() for p in pages if p.strip())
     if not text:
         raise RejectedFile("the PDF has no extractable text (scanned images?)")
-    title = (info.title if info and info.title else "") or _first_line(text)
+    title = shorten((info.title if info and info.title else "") or _first_line(text))
     author = info.author if info and info.author else None
-    return Article(src.base_id, title[:MAX_TITLE_CHARS], text, author=author, path=str(src.path))
+    return Article(src.base_id, title, text, author=author, path=str(src.path))
 
 
 def _read_feed(src: SourceFile, text: str) -> tuple[list[Article], list[Rejection]]:
@@ -244,7 +270,7 @@ def _feed_article(src: SourceFile, n: int, rec: Any) -> Article:
 
     return Article(
         f"{src.base_id}/{n}",
-        (field("title") or _first_line(text))[:MAX_TITLE_CHARS],
+        shorten(field("title") or _first_line(text)),
         text,
         source=field("source"),
         published=normalise_date(field("published")),

@@ -17,6 +17,8 @@ from ..settings import Settings
 from ..types import Answer, AnswerSentence, Citation, Passage
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
+REDUNDANT = 0.7  # share of a sentence's terms already in the answer that makes it add nothing
+HEADLINE_PENALTY = 0.1  # a headline sums up; the body sentence it restates carries the detail
 
 
 @dataclass(frozen=True)
@@ -77,6 +79,8 @@ class ExtractiveBackend:
         for i, ((p, s, e), text) in enumerate(zip(spans, texts, strict=True)):
             overlap = len(q_terms & set(terms(text))) / len(q_terms) if q_terms else 0.0
             score = (1 - w) * float(cosine[i]) + w * overlap
+            if s == 0 and text.lstrip("# ").startswith(p.article.title.rstrip("…")):
+                score -= HEADLINE_PENALTY
             scored.append(Scored(p, s, e, score, i))
         return sorted(scored, key=lambda x: -x.score), vectors
 
@@ -86,12 +90,18 @@ class ExtractiveBackend:
             return []
         floor = max(self.settings.abstain_threshold, scored[0].score - self.settings.answer_margin)
         chosen: list[Scored] = []
+        said: set[str] = set()
         for cand in scored:
             if cand.score < floor or len(chosen) >= self.settings.answer_sentences:
                 break
             vec = vectors[cand.index]
-            if all(float(vec @ vectors[c.index]) < NEAR_DUPLICATE for c in chosen):
+            cand_terms = set(terms(cand.text))
+            repeats = len(cand_terms & said) / len(cand_terms) if cand_terms else 1.0
+            if repeats < REDUNDANT and all(
+                float(vec @ vectors[c.index]) < NEAR_DUPLICATE for c in chosen
+            ):
                 chosen.append(cand)
+                said |= cand_terms
         return chosen
 
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:

@@ -1,0 +1,154 @@
+"""Command line -> engine calls: `rag ingest | ask | chat | stats`.
+
+Heavy libraries (torch, chromadb) are imported inside commands, so `rag --help` stays fast.
+Exit codes: 0 ok, 1 error (one line on stderr), 2 usage error, 3 ingest with rejected files.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from .errors import RagError
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .types import Answer
+
+app = typer.Typer(
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    no_args_is_help=True,
+    help="Answers questions about news articles, every sentence cited to an article sentence.",
+)
+
+
+def _engine(top_k: int | None = None) -> Engine:
+    from .engine import Engine
+
+    settings = Settings()
+    if top_k is not None:
+        settings = settings.model_copy(update={"top_k": top_k})
+    return Engine.from_settings(settings)
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds dir).")] = None,
+    prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Add new and changed articles to the index; unchanged ones are skipped."""
+    engine = _engine()
+    report = engine.ingest(list(paths) if paths else None, prune=prune)
+    if json_out:
+        typer.echo(json.dumps(_report_dict(report), indent=2))
+    else:
+        typer.echo(report.summary())
+        for doc, twin in report.duplicates:
+            typer.echo(f"  duplicate: {doc} (same text as {twin}, stored once)")
+        for r in report.rejected:
+            typer.echo(f"  rejected: {r.where}: {r.reason}")
+        if report.skipped:
+            typer.echo(f"  skipped {len(report.skipped)} file(s) of unsupported types")
+    raise typer.Exit(report.exit_code)
+
+
+def _report_dict(report: Any) -> dict[str, Any]:
+    return {
+        "added": report.added,
+        "updated": report.updated,
+        "unchanged": report.unchanged,
+        "duplicates": [{"doc_id": d, "same_as": t} for d, t in report.duplicates],
+        "rejected": [{"file": r.where, "reason": r.reason} for r in report.rejected],
+        "removed": report.removed,
+        "skipped": report.skipped,
+        "chunks": report.chunks,
+        "seconds": round(report.seconds, 3),
+    }
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="A question about the articles.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    top_k: Annotated[int | None, typer.Option(min=1, max=100, help="Passages to retrieve.")] = None,
+) -> None:
+    """Answer one question with cited sentences."""
+    answer = _engine(top_k).ask(question)
+    if json_out:
+        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(render(answer))
+
+
+def render(answer: Answer) -> str:
+    """An answer for the terminal: the text, then each source with its quote and offsets."""
+    lines = [answer.text, ""]
+    if answer.abstained:
+        lines.append("Related passages (not citations):")
+    for c in answer.citations or answer.related:
+        head = f"[{c.n}]" if c.n is not None else " -"
+        meta = ", ".join(x for x in (c.source, c.published, c.url) if x)
+        lines.append(f"{head} {c.title}" + (f" — {meta}" if meta else ""))
+        lines.append(f"    “{c.quote}”")
+        lines.append(f"    {c.doc_id} chars {c.char_start}–{c.char_end}")
+    unverified = [s for s in answer.sentences if s.support != "supported"]
+    if unverified:
+        lines.append(f"{len(unverified)} sentence(s) not fully supported by their citations.")
+    return "\n".join(lines).rstrip()
+
+
+@app.command()
+def chat(
+    build: Annotated[bool, typer.Option(help="Build the index from the seeds dir if missing.")] = False,
+) -> None:
+    """Ask questions in a loop in the terminal (empty line or Ctrl-D quits)."""
+    engine = _engine()
+    if build and not engine.has_index():
+        typer.echo(f"building the index from {engine.settings.seeds_dir}/ …", err=True)
+        typer.echo(engine.ingest().summary(), err=True)
+    engine.store  # noqa: B018 — fail now, not after the first question, when there is no index
+    typer.echo("Ask about the articles (empty line to quit).")
+    while True:
+        try:
+            question = input("> ").strip()
+        except EOFError:
+            break
+        if not question:
+            break
+        try:
+            typer.echo(render(engine.ask(question)) + "\n")
+        except RagError as err:
+            typer.echo(f"error: {err}", err=True)
+
+
+@app.command()
+def stats(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
+    """What the index holds and how it was built."""
+    info = _engine().stats()
+    if json_out:
+        typer.echo(json.dumps(info, indent=2))
+        return
+    m = info["manifest"]
+    typer.echo(f"index: {info['index_dir']}/")
+    typer.echo(f"articles: {info['articles']}, chunks: {info['chunks']}")
+    typer.echo(
+        f"embedding model: {m.get('embed_model')} (dimension {m.get('dimension')}, "
+        f"{m.get('chunk_tokens')} word pieces per chunk)"
+    )
+    typer.echo(f"updated: {m.get('updated_at')}")
+
+
+def main() -> None:
+    """Console entry point: RagError -> one line on stderr, exit 1."""
+    try:
+        app()  # standalone: usage errors print themselves and exit 2
+    except RagError as err:
+        typer.echo(f"error: {err}", err=True)
+        sys.exit(1)

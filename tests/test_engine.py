@@ -1,0 +1,80 @@
+"""Questions through the whole pipeline: retrieval, extractive answers, citations, LlamaIndex."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.engine import Engine
+from rag.retrieve import Filters, fuse
+
+from .conftest import FACTS
+
+
+@pytest.mark.parametrize(("question", "doc_id", "must"), FACTS)
+def test_each_fact_is_cited_at_its_sentence(
+    engine: Engine, question: str, doc_id: str, must: list[str]
+) -> None:
+    answer = engine.ask(question)
+    assert not answer.abstained
+    first = answer.citations[0]
+    assert first.doc_id == doc_id
+    assert all(word in first.quote for word in must)
+    article = engine.article(doc_id)
+    assert article is not None
+    for c in answer.citations:  # the data contract
+        assert engine.article(c.doc_id).text[c.char_start : c.char_end] == c.quote  # type: ignore[union-attr]
+    assert all(s.text.endswith(f"[{s.citations[0]}]") for s in answer.sentences)
+
+
+def test_retrieval_finds_each_fact_in_top_three(engine: Engine) -> None:
+    for question, doc_id, _ in FACTS:
+        docs = [p.article.doc_id for p in engine.retrieve(question, top_k=3)]
+        assert doc_id in docs, (question, docs)
+
+
+def test_sources_numbered_by_first_citation_and_only_cited(engine: Engine) -> None:
+    answer = engine.ask("What did the Vellmar council and the Lusk valley cherry growers do?")
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    cited = sorted({n for s in answer.sentences for n in s.citations})
+    assert cited == [c.n for c in answer.citations]
+    assert 1 <= len(answer.sentences) <= 3
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is the boiling point of mercury?", "Who won the 1998 football World Cup?"],
+)
+def test_off_topic_question_abstains_with_related(engine: Engine, question: str) -> None:
+    answer = engine.ask(question)
+    assert answer.abstained
+    assert answer.citations == () and answer.sentences == ()
+    assert "don't answer" in answer.text
+    assert answer.related and all(r.n is None for r in answer.related)
+
+
+def test_filters_reach_retrieval(engine: Engine) -> None:
+    wire = Filters(sources=("Northern Wire",))
+    docs = {p.article.doc_id for p in engine.retrieve("council vote harvest bridge", filters=wire)}
+    assert docs == {"feeds/wire/0", "feeds/wire/1"}
+    june = Filters(published_from="2031-06-15", published_to="2031-06-30")
+    assert {p.article.doc_id for p in engine.retrieve("news", filters=june)} == {"feeds/wire/1"}
+
+
+def test_fuse_rewards_agreement() -> None:
+    assert [k for k, _ in fuse([["a", "b"], ["b", "c"]])] == ["b", "a", "c"]
+
+
+def test_llamaindex_query_engine_returns_cited_nodes_only(engine: Engine) -> None:
+    qe = engine.as_query_engine()
+    response = qe.query("Who is the new Mount Kessel telescope named after?")
+    answer = response.metadata["answer"]
+    assert len(response.source_nodes) == len(answer["citations"]) >= 1
+    node = response.source_nodes[0].node
+    assert "Agnes Whitlow" in node.get_content()
+    assert node.metadata["doc_id"] == "observatory"
+    assert str(response) == answer["answer"]
+
+
+def test_llamaindex_retriever(engine: Engine) -> None:
+    nodes = engine.as_retriever(top_k=2).retrieve("Gorran Museum clock")
+    assert len(nodes) == 2 and nodes[0].node.metadata["doc_id"] == "museum_theft"

@@ -1,0 +1,108 @@
+"""Incremental ingest against a real Chroma + BM25 + SQLite index in tmp_path."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from rag.engine import Engine
+from rag.errors import IndexMismatchError, NoIndexError
+from rag.store import Store
+
+from .conftest import DATA, make_settings
+
+
+@pytest.fixture
+def docs(tmp_path: Path) -> Path:
+    dest = tmp_path / "docs"
+    dest.mkdir()
+    for name in ("harbour_bridge.txt", "observatory.txt", "rail_strike.txt"):
+        shutil.copy(DATA / name, dest / name)
+    return dest
+
+
+def chroma_ids(engine: Engine) -> set[str]:
+    return set(engine.store.collection.get(include=[])["ids"])
+
+
+def test_incremental_ingest_edit_duplicate_prune(fresh: Engine, docs: Path) -> None:
+    first = fresh.ingest([docs])
+    assert sorted(first.added) == ["harbour_bridge", "observatory", "rail_strike"]
+    assert first.exit_code == 0 and first.chunks == 3
+
+    again = fresh.ingest([docs])
+    assert sorted(again.unchanged) == sorted(first.added)
+    assert again.chunks == 0  # nothing re-embedded
+
+    bridge = docs / "harbour_bridge.txt"
+    bridge.write_text(bridge.read_text().replace("14 March", "2 April"))
+    shutil.copy(docs / "observatory.txt", docs / "observatory copy.txt")
+    (docs / "rail_strike.txt").unlink()
+
+    third = fresh.ingest([docs], prune=True)
+    assert third.updated == ["harbour_bridge"]
+    assert third.duplicates == [("observatory copy", "observatory")]
+    assert third.removed == ["rail_strike"]
+    assert third.chunks == 1
+    assert fresh.store.article_count() == 2
+    assert chroma_ids(fresh) == {"harbour_bridge#0", "observatory#0"}
+    answer = fresh.ask("When does the Aldmere swing bridge shut for repairs?")
+    assert "2 April" in answer.text and "14 March" not in answer.text
+
+
+def test_without_prune_nothing_is_removed(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    (docs / "rail_strike.txt").unlink()
+    report = fresh.ingest([docs])
+    assert report.removed == [] and fresh.store.article_count() == 3
+
+
+def test_rejected_file_does_not_stop_the_others(fresh: Engine, docs: Path) -> None:
+    (docs / "broken.txt").write_bytes(b"caf\xe9 is not utf8")
+    (docs / "empty.md").write_text("")
+    report = fresh.ingest([docs])
+    assert len(report.added) == 3
+    assert sorted(Path(r.where).name for r in report.rejected) == ["broken.txt", "empty.md"]
+    assert report.exit_code == 3
+
+
+def test_failed_ingest_keeps_what_was_indexed(fresh: Engine, docs: Path, tmp_path: Path) -> None:
+    fresh.ingest([docs])
+    with pytest.raises(Exception, match="does not exist"):
+        fresh.ingest([tmp_path / "nowhere"])
+    assert fresh.store.article_count() == 3 and len(chroma_ids(fresh)) == 3
+
+
+def test_repair_finds_vectors_sqlite_does_not_vouch_for(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    store = fresh.store
+    # as if an ingest died between the Chroma write and the SQLite commit
+    store.collection.upsert(
+        ids=["ghost#0"], embeddings=[[0.1] * 384], metadatas=[{"doc_id": "ghost"}]
+    )
+    store.collection.update(ids=["observatory#0"], metadatas=[{"record_hash": "stale"}])
+    assert store.repair() == ["observatory"]
+    assert "ghost#0" not in chroma_ids(fresh)
+    report = fresh.ingest([docs])
+    assert report.updated == ["observatory"] and store.repair() == []
+
+
+def test_opening_without_index_says_how_to_build_it(tmp_path: Path) -> None:
+    with pytest.raises(NoIndexError, match="rag ingest"):
+        Store(make_settings(tmp_path))
+
+
+def test_mismatched_embedding_model_is_refused(fresh: Engine, docs: Path, tmp_path: Path) -> None:
+    fresh.ingest([docs])
+    other = make_settings(tmp_path, embed_model="some/other-model")
+    with pytest.raises(IndexMismatchError, match="embed_model"):
+        Store(other)
+
+
+def test_bm25_is_rebuilt_when_stale(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    shutil.rmtree(fresh.settings.index_dir / "bm25")
+    reopened = Engine(fresh.settings, fresh.embedder)
+    assert reopened.store.lexical("Saltmarsh drivers strike", 5, None)[0] == "rail_strike#0"
