@@ -12,4 +12,13 @@ from .errors import RagError
 from .settings import Settings
 from .types import Answer, AnswerSentence, Article, Citation, Passage
 
-__all__ = ["Answer", "AnswerSentence", "Article", "Citation", "Engine", "Passage", "RagError", "Settings"]
+__all__ = [
+    "Answer",
+    "AnswerSentence",
+    "Article",
+    "Citation",
+    "Engine",
+    "Passage",
+    "RagError",
+    "Settings",
+]

@@ -39,7 +39,9 @@ def _engine(top_k: int | None = None) -> Engine:
 
 @app.command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: seeds dir).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(help="Files or folders (default: seeds dir).")
+    ] = None,
     prune: Annotated[bool, typer.Option(help="Remove documents whose files are gone.")] = False,
     json_out: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
 ) -> None:
@@ -106,7 +108,9 @@ def render(answer: Answer) -> str:
 
 @app.command()
 def chat(
-    build: Annotated[bool, typer.Option(help="Build the index from the seeds dir if missing.")] = False,
+    build: Annotated[
+        bool, typer.Option(help="Build the index from the seeds dir if missing.")
+    ] = False,
 ) -> None:
     """Ask questions in a loop in the terminal (empty line or Ctrl-D quits)."""
     engine = _engine()

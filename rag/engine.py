@@ -56,7 +56,10 @@ class Engine:
         return (Path(self.settings.index_dir) / "manifest.json").exists()
 
     def ingest(
-        self, paths: list[str | Path] | None = None, prune: bool = False, progress: bool | None = None
+        self,
+        paths: list[str | Path] | None = None,
+        prune: bool = False,
+        progress: bool | None = None,
     ) -> IngestReport:
         """Add, update (and with prune, remove) articles; see IngestReport."""
         from .indexer import run_ingest
@@ -95,11 +98,28 @@ class Engine:
         answer = self.backend.answer(question, passages, vector)
         answer = verify_citations(answer, self.store.article)
         t2 = time.perf_counter()
-        timings = {"retrieve": (t1 - t0) * 1000, "answer": (t2 - t1) * 1000, "total": (t2 - t0) * 1000}
+        timings = {
+            "retrieve": (t1 - t0) * 1000,
+            "answer": (t2 - t1) * 1000,
+            "total": (t2 - t0) * 1000,
+        }
         return replace(answer, timings=timings, backend=self.backend.name)
 
     def article(self, doc_id: str) -> Article | None:
         return self.store.article(doc_id)
+
+    def articles(self) -> list[dict[str, Any]]:
+        """The library: doc_id, title, source, published, url, chunks, path (no texts)."""
+        return self.store.articles() if self.has_index() else []
+
+    def remove(self, doc_ids: list[str]) -> int:
+        """Delete articles from the index (not their files); returns how many were removed."""
+        removed = self.store.delete_articles(doc_ids)
+        self.store.rebuild_bm25()
+        self.store.write_manifest(
+            articles=self.store.article_count(), chunks=self.store.chunk_count()
+        )
+        return removed
 
     def stats(self) -> dict[str, Any]:
         """Counts and how the index was built (reads no model)."""

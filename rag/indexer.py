@@ -50,9 +50,7 @@ def chunk_article(article: Article, embedder: Embedder, overlap: int = 0) -> lis
     title_tokens = embedder.count_tokens([article.title[:TITLE_CHARS]])[0]
     budget = embedder.max_tokens - 2 - title_tokens  # 2: the [CLS] and [SEP] tokens
     spans = split_sentences(article.text)
-    return make_chunks(
-        article.doc_id, article.text, spans, embedder.count_tokens, budget, overlap
-    )
+    return make_chunks(article.doc_id, article.text, spans, embedder.count_tokens, budget, overlap)
 
 
 @dataclass

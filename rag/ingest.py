@@ -169,7 +169,9 @@ def _read_html(src: SourceFile, html: str) -> Article:
         raise RejectedFile("no article text found in the HTML")
     canonical = soup.find("link", rel="canonical")
     url = meta.get("url") or (canonical.get("href") if canonical else None)
-    title = meta.get("title") or (soup.title.string.strip() if soup.title and soup.title.string else "")
+    title = meta.get("title") or (
+        soup.title.string.strip() if soup.title and soup.title.string else ""
+    )
     return Article(
         src.base_id,
         shorten(title or _first_line(text)),
@@ -183,8 +185,14 @@ def _read_html(src: SourceFile, html: str) -> Article:
 
 
 _DATE_TAGS = (
-    "article:published_time", "og:published_time", "datePublished", "date", "pubdate",
-    "publishdate", "DC.date.issued", "dc.date",
+    "article:published_time",
+    "og:published_time",
+    "datePublished",
+    "date",
+    "pubdate",
+    "publishdate",
+    "DC.date.issued",
+    "dc.date",
 )
 
 
@@ -234,7 +242,9 @@ def _read_feed(src: SourceFile, text: str) -> tuple[list[Article], list[Rejectio
         if isinstance(data, dict):
             data = data.get("articles", [data])
         if not isinstance(data, list):
-            raise RejectedFile("JSON must be an article object, a list of them, or {articles: [...]}")
+            raise RejectedFile(
+                "JSON must be an article object, a list of them, or {articles: [...]}"
+            )
         records = list(enumerate(data))
     else:
         for lineno, line in enumerate(text.splitlines(), start=1):

@@ -19,8 +19,13 @@ def passage_node(p: Passage) -> NodeWithScore:
         text=c.text,
         start_char_idx=c.char_start,
         end_char_idx=c.char_end,
-        metadata={"doc_id": a.doc_id, "title": a.title, "source": a.source,
-                  "published": a.published, "url": a.url},
+        metadata={
+            "doc_id": a.doc_id,
+            "title": a.title,
+            "source": a.source,
+            "published": a.published,
+            "url": a.url,
+        },
     )
     return NodeWithScore(node=node, score=p.score)
 

@@ -119,7 +119,5 @@ def make_chunks(
     for n, group in enumerate(groups):
         start, end = units[group[0]][0], units[group[-1]][1]
         inside = tuple(s for s in sentences if s[0] < end and s[1] > start)
-        chunks.append(
-            Chunk(f"{doc_id}#{n}", doc_id, n, start, end, text[start:end], inside)
-        )
+        chunks.append(Chunk(f"{doc_id}#{n}", doc_id, n, start, end, text[start:end], inside))
     return chunks

@@ -213,16 +213,32 @@ class Store:
                 self.db.execute(
                     "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     (
-                        article.doc_id, article.title, article.source, article.published,
-                        article.url, article.author, article.path, root, content_hash,
-                        record_hash, article.text, len(chunks), time.time(),
+                        article.doc_id,
+                        article.title,
+                        article.source,
+                        article.published,
+                        article.url,
+                        article.author,
+                        article.path,
+                        root,
+                        content_hash,
+                        record_hash,
+                        article.text,
+                        len(chunks),
+                        time.time(),
                     ),
                 )
                 self.db.executemany(
                     "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
                     [
-                        (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end,
-                         json.dumps(c.sentences))
+                        (
+                            c.chunk_id,
+                            c.doc_id,
+                            c.n,
+                            c.char_start,
+                            c.char_end,
+                            json.dumps(c.sentences),
+                        )
                         for c in chunks
                     ],
                 )
@@ -233,8 +249,12 @@ class Store:
         removed = 0
         with self._lock:
             for doc_id in doc_ids:
-                ids = [r[0] for r in self.db.execute(
-                    "SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+                ids = [
+                    r[0]
+                    for r in self.db.execute(
+                        "SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,)
+                    )
+                ]
                 if ids:
                     self._chroma("delete", ids=ids)
                 with self.db:
@@ -332,7 +352,10 @@ class Store:
             if art is None:
                 continue
             spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
-            out[chunk_id] = (Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans), art)
+            out[chunk_id] = (
+                Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans),
+                art,
+            )
         return out
 
     def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:

@@ -16,9 +16,8 @@ def test_each_fact_is_cited_at_its_sentence(
 ) -> None:
     answer = engine.ask(question)
     assert not answer.abstained
-    first = answer.citations[0]
-    assert first.doc_id == doc_id
-    assert all(word in first.quote for word in must)
+    carrying = [c for c in answer.citations if all(word in c.quote for word in must)]
+    assert carrying and all(c.doc_id == doc_id for c in carrying)
     article = engine.article(doc_id)
     assert article is not None
     for c in answer.citations:  # the data contract
@@ -69,9 +68,9 @@ def test_llamaindex_query_engine_returns_cited_nodes_only(engine: Engine) -> Non
     response = qe.query("Who is the new Mount Kessel telescope named after?")
     answer = response.metadata["answer"]
     assert len(response.source_nodes) == len(answer["citations"]) >= 1
-    node = response.source_nodes[0].node
-    assert "Agnes Whitlow" in node.get_content()
-    assert node.metadata["doc_id"] == "observatory"
+    nodes = [n.node for n in response.source_nodes]
+    assert any("Agnes Whitlow" in n.get_content() for n in nodes)
+    assert {n.metadata["doc_id"] for n in nodes} == {"observatory"}
     assert str(response) == answer["answer"]
 
 

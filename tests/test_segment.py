@@ -34,7 +34,9 @@ def test_line_breaks_end_sentences() -> None:
 
 
 def test_chunks_fit_what_the_model_reads(embedder) -> None:  # type: ignore[no-untyped-def]
-    body = " ".join(f"Sentence number {i} talks about the harbour and the bridge." for i in range(200))
+    body = " ".join(
+        f"Sentence number {i} talks about the harbour and the bridge." for i in range(200)
+    )
     article = Article("long", "A long article", body)
     chunks = chunk_article(article, embedder)
     assert len(chunks) > 3

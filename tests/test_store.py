@@ -106,3 +106,12 @@ def test_bm25_is_rebuilt_when_stale(fresh: Engine, docs: Path) -> None:
     shutil.rmtree(fresh.settings.index_dir / "bm25")
     reopened = Engine(fresh.settings, fresh.embedder)
     assert reopened.store.lexical("Saltmarsh drivers strike", 5, None)[0] == "rail_strike#0"
+
+
+def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    assert fresh.remove(["observatory", "not-there"]) == 1
+    assert [a["doc_id"] for a in fresh.articles()] == ["harbour_bridge", "rail_strike"]
+    assert "observatory#0" not in chroma_ids(fresh)
+    hits = fresh.store.lexical("Mount Kessel telescope Agnes Whitlow", 5, None)
+    assert all(not h.startswith("observatory") for h in hits)

@@ -35,5 +35,7 @@ def get_backend(settings: Settings, embedder: Embedder) -> Backend:
         factory = REGISTRY[settings.llm]
     except KeyError as err:
         known = ", ".join(sorted(REGISTRY))
-        raise BackendError(f"unknown answering backend '{settings.llm}' — set RAG_LLM to one of: {known}") from err
+        raise BackendError(
+            f"unknown answering backend '{settings.llm}' — set RAG_LLM to one of: {known}"
+        ) from err
     return factory(settings, embedder)

@@ -7,6 +7,7 @@ closest passages as related, not as citations.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,7 +19,41 @@ from ..types import Answer, AnswerSentence, Citation, Passage
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
 REDUNDANT = 0.7  # share of a sentence's terms already in the answer that makes it add nothing
-HEADLINE_PENALTY = 0.1  # a headline sums up; the body sentence it restates carries the detail
+HEADLINE_PENALTY = 0.05  # a headline sums up; the body sentence it restates carries detail
+TYPE_BONUS = 0.08  # the sentence holds the kind of thing asked for (a number, a date)
+
+
+_NUMERIC_Q = re.compile(
+    r"\bhow (many|much|far|long|old|big|large|tall|high|often)\b|\bwhat (percentage|share|number"
+    r"|amount|price|cost)\b",
+    re.I,
+)
+_WHEN_Q = re.compile(
+    r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
+    re.I,
+)
+_DATE = re.compile(
+    r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may"
+    r"|june|july|august|september|october|november|december|yesterday|today|tomorrow|week|month"
+    r"|year|summer|winter|spring|autumn)\b|\b(1[89]|20)\d\d\b",
+    re.I,
+)
+
+
+def type_match(question: str, sentence: str) -> bool:
+    """Does the sentence hold what a how-many / when question asks for?
+
+    >>> type_match("When does the bridge close?", "It closes on 14 March.")
+    True
+    """
+    if _WHEN_Q.search(question):
+        return bool(_DATE.search(sentence))
+    if _NUMERIC_Q.search(question):
+        return bool(_NUMBER.search(sentence))
+    return False
 
 
 @dataclass(frozen=True)
@@ -38,8 +73,16 @@ def cite(passage: Passage, start: int, end: int, n: int | None) -> Citation:
     """A citation of article text [start, end) found in a retrieved passage."""
     a = passage.article
     return Citation(
-        a.doc_id, a.title, a.source, a.published, a.url, passage.chunk.chunk_id,
-        start, end, a.text[start:end], n,
+        a.doc_id,
+        a.title,
+        a.source,
+        a.published,
+        a.url,
+        passage.chunk.chunk_id,
+        start,
+        end,
+        a.text[start:end],
+        n,
     )
 
 
@@ -79,6 +122,8 @@ class ExtractiveBackend:
         for i, ((p, s, e), text) in enumerate(zip(spans, texts, strict=True)):
             overlap = len(q_terms & set(terms(text))) / len(q_terms) if q_terms else 0.0
             score = (1 - w) * float(cosine[i]) + w * overlap
+            if type_match(question, text):
+                score += TYPE_BONUS
             if s == 0 and text.lstrip("# ").startswith(p.article.title.rstrip("…")):
                 score -= HEADLINE_PENALTY
             scored.append(Scored(p, s, e, score, i))
