@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install chat test check bench eval clean
+.PHONY: install browser chat test test-fast check eval clean
 
 install: $(STAMP)
 
@@ -18,16 +18,23 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[dev]'
 	touch $(STAMP)
 
+# Debian's Chromium for the browser tests (Playwright drives it; it never downloads a browser).
+browser:
+	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
+
 chat: install
 	$(VENV)/bin/rag chat --build
 
-test: install
+test: install browser
 	$(VENV)/bin/pytest -q
 
+test-fast: install
+	$(VENV)/bin/pytest -q -m "not slow"
+
 check: install
-	$(VENV)/bin/ruff check rag ui eval tests
-	$(VENV)/bin/ruff format --check rag ui eval tests
+	$(VENV)/bin/ruff check rag ui tests
+	$(VENV)/bin/ruff format --check rag ui tests
 	$(VENV)/bin/mypy
 
 clean:
-	rm -rf $(VENV) index/chroma index/*.json index/bm25
+	rm -rf $(VENV) index/chroma index/bm25 index/meta.sqlite3* index/manifest.json

