@@ -20,7 +20,8 @@ from ..types import Answer, AnswerSentence, Citation, Passage
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
 REDUNDANT = 0.7  # share of a sentence's terms already in the answer that makes it add nothing
 HEADLINE_PENALTY = 0.05  # a headline sums up; the body sentence it restates carries detail
-TYPE_BONUS = 0.08  # the sentence holds the kind of thing asked for (a number, a date)
+TYPE_BONUS = 0.08  # added when a sentence holds the kind of thing asked for (number, date),
+# taken off when it does not
 
 
 _NUMERIC_Q = re.compile(
@@ -43,8 +44,8 @@ _DATE = re.compile(
 )
 
 
-def type_match(question: str, sentence: str) -> bool:
-    """Does the sentence hold what a how-many / when question asks for?
+def type_match(question: str, sentence: str) -> bool | None:
+    """Does the sentence hold what a how-many / when question asks for? None: no such question.
 
     >>> type_match("When does the bridge close?", "It closes on 14 March.")
     True
@@ -53,7 +54,13 @@ def type_match(question: str, sentence: str) -> bool:
         return bool(_DATE.search(sentence))
     if _NUMERIC_Q.search(question):
         return bool(_NUMBER.search(sentence))
-    return False
+    return None
+
+
+def is_headline(sentence: str, title: str) -> bool:
+    """A first line that is the title and does not end like a sentence (a lede does)."""
+    line = sentence.lstrip("# ")
+    return line.startswith(title.rstrip("…")) and not line.rstrip("”’\"'").endswith((".", "!", "?"))
 
 
 @dataclass(frozen=True)
@@ -122,9 +129,10 @@ class ExtractiveBackend:
         for i, ((p, s, e), text) in enumerate(zip(spans, texts, strict=True)):
             overlap = len(q_terms & set(terms(text))) / len(q_terms) if q_terms else 0.0
             score = (1 - w) * float(cosine[i]) + w * overlap
-            if type_match(question, text):
-                score += TYPE_BONUS
-            if s == 0 and text.lstrip("# ").startswith(p.article.title.rstrip("…")):
+            match = type_match(question, text)
+            if match is not None:
+                score += TYPE_BONUS if match else -TYPE_BONUS
+            if s == 0 and is_headline(text, p.article.title):
                 score -= HEADLINE_PENALTY
             scored.append(Scored(p, s, e, score, i))
         return sorted(scored, key=lambda x: -x.score), vectors
