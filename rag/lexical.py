@@ -15,8 +15,9 @@ STOPWORDS = frozenset(
     its itself just me more most my myself no nor not now of off on once only or other our ours
     ourselves out over own same she should so some such than that the their theirs them
     themselves then there these they this those through to too under until up very was we were
-    what when where which while who whom why will with would you your yours yourself
-    yourselves s t don ve ll re d m according said say says tell told""".split()
+    what when where which while who whom why will with would you your yours yourself yourselves
+    s t don ve ll re d m according said say says tell told
+    """.split()  # noqa: SIM905
 )
 
 

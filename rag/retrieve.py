@@ -37,7 +37,8 @@ class Filters:
     def allowed_docs(self, store: Store) -> set[str] | None:
         if not self:
             return None
-        sql, params = ["1=1"], []
+        sql: list[str] = ["1=1"]
+        params: list[str] = []
         if self.sources:
             sql.append(f"source IN ({','.join('?' * len(self.sources))})")
             params.extend(self.sources)
@@ -78,7 +79,7 @@ def retrieve(
     lexical = store.lexical(question, depth, filters.allowed_docs(store))
     fused = fuse([dense, lexical], k=rrf_k)[:top_k]
     loaded = store.chunks([cid for cid, _ in fused])
-    passages = []
+    passages: list[Passage] = []
     for cid, score in fused:
         if cid in loaded:
             chunk, article = loaded[cid]
