@@ -147,11 +147,15 @@ def run_ingest(
     run.report.rejected.extend(rejected)
     run.report.skipped = skipped
     show = sys.stderr.isatty() if progress is None else progress
-    with tqdm(total=len(files), unit="file", desc="ingest", disable=not show) as bar:
-        for src, articles, bad in iter_articles(files):
-            run.report.rejected.extend(bad)
-            for article in articles:
-                run.add(article, src)
+    # Read everything first (cheap) so the bar counts articles, not files: one feed can hold
+    # thousands of articles.
+    batch: list[tuple[Article, SourceFile]] = []
+    for src, articles, bad in iter_articles(files):
+        run.report.rejected.extend(bad)
+        batch.extend((article, src) for article in articles)
+    with tqdm(total=len(batch), unit="article", desc="ingest", disable=not show) as bar:
+        for article, src in batch:
+            run.add(article, src)
             bar.update(1)
     if run.pending:
         run.flush()
