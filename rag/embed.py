@@ -11,6 +11,8 @@ import numpy as np
 from .errors import RagError
 from .settings import PACKAGED_MODEL
 
+SMALL_BATCH = 16  # texts; at most this many are encoded on one thread
+
 
 def resolve_model(name: str) -> str:
     """The configured model name -> what SentenceTransformer loads (a path for the default)."""
@@ -34,6 +36,7 @@ class Embedder:
         self._model: Any = None
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
+        self._threads: int | None = None
 
     @property
     def model(self) -> Any:
@@ -83,6 +86,7 @@ class Embedder:
         """Unit-length float32 vectors, one row per text (batched, longest first)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        self._set_threads(len(texts))
         vecs = self.model.encode(
             list(texts),
             batch_size=self.batch_size,
@@ -91,6 +95,17 @@ class Embedder:
             show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def _set_threads(self, n_texts: int) -> None:
+        """One thread for a few short texts (a question): spreading a tiny matmul over cores
+        costs more than it saves, and on a busy machine it stalls (measured: 1 s vs 60 ms)."""
+        import torch
+
+        if self._threads is None:
+            self._threads = torch.get_num_threads()
+        wanted = 1 if n_texts <= SMALL_BATCH else self._threads
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """Like encode, remembering recent texts (sentences recur across questions)."""
