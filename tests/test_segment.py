@@ -2,6 +2,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from rag.indexer import chunk_article
 from rag.segment import make_chunks, split_sentences
 from rag.store import embed_text
@@ -68,3 +71,18 @@ def test_overlap_repeats_sentences() -> None:
     spans = split_sentences(text)
     chunks = make_chunks("d", text, spans, lambda ts: [5] * len(ts), budget=10, overlap=1)
     assert [c.text for c in chunks] == ["One. Two.", "Two. Three.", "Three. Four."]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("ab .?!\n\t“”’U.K.é")), max_size=300))
+def test_offsets_always_slice_back(text: str) -> None:
+    spans = split_sentences(text)
+    prev_end = 0
+    for s, e in spans:
+        assert prev_end <= s < e <= len(text)
+        assert text[s:e] == text[s:e].strip()
+        prev_end = e
+    chunks = make_chunks("d", text, spans, lambda ts: [len(t.split()) for t in ts], budget=5)
+    for c in chunks:
+        assert text[c.char_start : c.char_end] == c.text
+        assert c.sentences and all(s < c.char_end and e > c.char_start for s, e in c.sentences)
