@@ -11,15 +11,24 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import DATA
+from .conftest import DATA, ROOT
 
 RAG = [sys.executable, "-m", "rag"]
 
 
-def run(args: list[str], index: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str], index: Path, cwd: Path, stdin: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "RAG_INDEX_DIR": str(index), "HF_HUB_OFFLINE": "1"}
     return subprocess.run(
-        RAG + args, capture_output=True, text=True, env=env, cwd=cwd, timeout=300, check=False
+        RAG + args,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd,
+        timeout=300,
+        check=False,
     )
 
 
@@ -94,6 +103,19 @@ def test_off_topic_abstains(index: Path, workdir: Path) -> None:
     result = run(["ask", "What is the boiling point of mercury?", "--json"], index, workdir)
     out = json.loads(result.stdout)
     assert out["abstained"] is True and out["citations"] == [] and out["related"]
+
+
+def test_chat_loop_answers_until_empty_line(index: Path, workdir: Path) -> None:
+    questions = "Who won the Brenholt chess tournament?\n\nnot reached\n"
+    result = run(["chat"], index, workdir, stdin=questions)
+    assert result.returncode == 0, result.stderr
+    assert "Mira Okafor" in result.stdout and result.stdout.count("> ") == 2
+
+
+def test_chat_build_indexes_seeds_when_there_is_no_index(tmp_path: Path) -> None:
+    result = run(["chat", "--build"], tmp_path / "idx", ROOT, stdin="Who did Lammy meet?\n")
+    assert result.returncode == 0, result.stderr
+    assert "added 1" in result.stderr and "Vance" in result.stdout
 
 
 def test_stats(index: Path, workdir: Path) -> None:
