@@ -23,7 +23,7 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && apt-get install -y -qq chromium >/dev/null)
 
 chat: install
-	$(VENV)/bin/rag chat --build
+	$(VENV)/bin/rag serve --build
 
 test: install browser
 	$(VENV)/bin/pytest -q

@@ -1,0 +1,1 @@
+"""The web interface: `ui.app.build_app(engine)` and `ui.app.main()` (all Gradio code)."""

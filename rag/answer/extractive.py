@@ -32,6 +32,8 @@ _NUMERIC_Q = re.compile(
 _WHEN_Q = re.compile(
     r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I
 )
+_SAID_Q = re.compile(r"\bwhat (did|does|has|have) .+ (say|said|tell|told|write|wrote)\b", re.I)
+_QUOTE = re.compile(r"[“”\"]")
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
     re.I,
@@ -45,7 +47,9 @@ _DATE = re.compile(
 
 
 def type_match(question: str, sentence: str) -> bool | None:
-    """Does the sentence hold what a how-many / when question asks for? None: no such question.
+    """Does the sentence hold what a how-many / when / what-did-X-say question asks for?
+
+    None when the question asks for no such thing.
 
     >>> type_match("When does the bridge close?", "It closes on 14 March.")
     True
@@ -54,6 +58,8 @@ def type_match(question: str, sentence: str) -> bool | None:
         return bool(_DATE.search(sentence))
     if _NUMERIC_Q.search(question):
         return bool(_NUMBER.search(sentence))
+    if _SAID_Q.search(question):
+        return bool(_QUOTE.search(sentence))
     return None
 
 
