@@ -38,3 +38,6 @@ check: install
 
 clean:
 	rm -rf $(VENV) index/chroma index/bm25 index/meta.sqlite3* index/manifest.json
+
+eval: install
+	$(VENV)/bin/rag eval --compare stock

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .types import Answer
 
+LISTED = 10  # duplicates shown in the plain ingest report; rejections are always all shown
+
 app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -52,8 +54,11 @@ def ingest(
         typer.echo(json.dumps(_report_dict(report), indent=2))
     else:
         typer.echo(report.summary())
-        for doc, twin in report.duplicates:
+        for doc, twin in report.duplicates[:LISTED]:
             typer.echo(f"  duplicate: {doc} (same text as {twin}, stored once)")
+        if len(report.duplicates) > LISTED:
+            more = len(report.duplicates) - LISTED
+            typer.echo(f"  … and {more} more duplicate(s); `rag ingest --json` lists them all")
         for r in report.rejected:
             typer.echo(f"  rejected: {r.where}: {r.reason}")
         if report.skipped:
@@ -136,7 +141,9 @@ def chat(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port.")] = 7860,
-    build: Annotated[bool, typer.Option(help="Build the index from the seeds dir if missing.")] = False,
+    build: Annotated[
+        bool, typer.Option(help="Build the index from the seeds dir if missing.")
+    ] = False,
 ) -> None:
     """Start the chat UI (and its HTTP API) in the browser."""
     from ui.app import main as serve_ui
@@ -161,6 +168,53 @@ def stats(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON."
     typer.echo(f"updated: {m.get('updated_at')}")
 
 
+@app.command("eval")
+def eval_(
+    eval_set: Annotated[
+        Path, typer.Option("--set", help="Eval set (JSON Lines, see eval/README.md).")
+    ] = Path("eval/citations.jsonl"),
+    corpus: Annotated[
+        Path | None, typer.Option(help="Folder or file to index (default: seeds dir).")
+    ] = None,
+    backend: Annotated[
+        str | None, typer.Option(help="Answering backend (default: RAG_LLM).")
+    ] = None,
+    top_k: Annotated[int | None, typer.Option(min=1, max=100, help="Passages to retrieve.")] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("eval/out"),
+    json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
+    compare: Annotated[
+        list[str] | None, typer.Option(help="Also score another pipeline: stock (LlamaIndex).")
+    ] = None,
+    realtimeqa: Annotated[
+        Path | None,
+        typer.Option(help="Evaluate on a RealTime QA folder (*_qa.jsonl + *_gcs.jsonl) instead."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
+) -> None:
+    """Score citation accuracy on an eval set, in a temporary index; writes a report."""
+    from .eval_report import summary, write_report
+    from .evaluate import json_view, run_eval
+
+    settings = Settings()
+    show = None if not json_out else False
+    if realtimeqa is not None:
+        from .realtimeqa import run_realtimeqa
+
+        result = run_realtimeqa(
+            realtimeqa, settings, top_k, backend, compare, limit=limit, progress=show
+        )
+    else:
+        result = run_eval(
+            eval_set, corpus, settings, top_k, backend, compare, limit=limit, progress=show
+        )
+    files = write_report(result, out)
+    if json_out:
+        typer.echo(json.dumps(json_view(result), ensure_ascii=False, indent=2))
+        return
+    typer.echo(summary(result))
+    typer.echo(f"report: {', '.join(str(f) for f in files)}")
+
+
 def main() -> None:
     """Console entry point: RagError -> one line on stderr, exit 1."""
     try:
@@ -168,3 +222,8 @@ def main() -> None:
     except RagError as err:
         typer.echo(f"error: {err}", err=True)
         sys.exit(1)
+    except KeyboardInterrupt:
+        typer.echo(
+            "interrupted — what was already indexed is kept; run it again to finish", err=True
+        )
+        sys.exit(130)

@@ -1,0 +1,251 @@
+"""Eval results -> results.json, report.md, report.html and PNG plots in one folder."""
+
+from __future__ import annotations
+
+import html
+import json
+from pathlib import Path
+from typing import Any
+
+from .evaluate import ABSTENTION_METRICS, RATE_METRICS
+
+PLOTTED = (*RATE_METRICS, "mc_accuracy", *ABSTENTION_METRICS)
+FAILURES_SHOWN = 100
+CITES_SHOWN = 5
+
+
+def configs(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Name -> {metrics, ci, extra, per_question} for ours and each compared pipeline."""
+    return {"ours": result, **result.get("compare", {})}
+
+
+def value(cfg: dict[str, Any], name: str) -> float | None:
+    return cfg["metrics"].get(name, cfg["extra"].get(name))
+
+
+def _fmt(x: float | None, digits: int = 3) -> str:
+    return "n/a" if x is None else f"{x:.{digits}f}"
+
+
+def _cell(cfg: dict[str, Any], name: str) -> str:
+    v, ci = value(cfg, name), cfg["ci"].get(name)
+    digits = 0 if name.startswith("latency") else 3
+    if v is None:
+        return "n/a"
+    return f"{_fmt(v, digits)} [{_fmt(ci[0], digits)}, {_fmt(ci[1], digits)}]" if ci else _fmt(v)
+
+
+def rows(result: dict[str, Any]) -> list[str]:
+    """Names shown in the metrics table, in order."""
+    names = [*RATE_METRICS, *ABSTENTION_METRICS, "latency_p50_ms", "latency_p95_ms"]
+    names += [n for n in ("answer_words", "mc_accuracy") if result["extra"].get(n) is not None]
+    return names
+
+
+def plot_metrics(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    cfgs = configs(result)
+    names = [n for n in PLOTTED if any(value(c, n) is not None for c in cfgs.values())]
+    y = np.arange(len(names))
+    height = 0.8 / len(cfgs)
+    fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
+    for i, (label, cfg) in enumerate(cfgs.items()):
+        vals = [value(cfg, n) for n in names]
+        lo, hi = [], []
+        for n, v in zip(names, vals, strict=True):
+            ci = cfg["ci"].get(n)
+            lo.append(v - ci[0] if v is not None and ci else 0)
+            hi.append(ci[1] - v if v is not None and ci else 0)
+        ax.barh(
+            y + i * height,
+            [v or 0 for v in vals],
+            height,
+            xerr=[lo, hi],
+            capsize=2,
+            label=label,
+        )
+    ax.set_yticks(y + height * (len(cfgs) - 1) / 2, names)
+    ax.invert_yaxis()
+    ax.set_xlim(0, 1.05)
+    ax.set_xlabel("rate (bars: value, whiskers: bootstrap 95% CI; missing bar = n/a)")
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def plot_latency(result: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 3.5))
+    for label, cfg in configs(result).items():
+        ms = [r["latency_ms"] for r in cfg["per_question"]]
+        ax.hist(
+            ms, bins=30, alpha=0.6, label=f"{label} (p50 {cfg['metrics']['latency_p50_ms']} ms)"
+        )
+    ax.set_xlabel("latency per question (ms)")
+    ax.set_ylabel("questions")
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def failures(cfg: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+    """(why, row) for each question answered wrongly, cited off the gold, or not abstained on."""
+    out = []
+    for r in cfg["per_question"]:
+        why = []
+        if r["answerable"]:
+            if r["abstained"]:
+                why.append("abstained on an answerable question")
+            elif r["correct"] == 0:
+                why.append("answer missing")
+            if r["citation_recall"] is not None and r["citation_recall"] < 1 and not r["abstained"]:
+                why.append("gold quote not cited")
+        elif not r["abstained"]:
+            why.append("answered an unanswerable question")
+        if why:
+            out.append(("; ".join(why), r))
+    return out
+
+
+def _short(text: str, limit: int = 400) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def markdown(result: dict[str, Any]) -> str:
+    cfgs = configs(result)
+    s = result["settings"]
+    lines = [
+        "# Citation-accuracy evaluation",
+        "",
+        f"- set: `{result['set']}`; corpus: `{result['corpus']}`",
+        f"- questions: {result['metrics']['n']} ({result['extra']['answerable']} answerable, "
+        f"{result['extra']['unanswerable']} unanswerable)",
+        f"- backend `{s['llm']}`, top_k {s['top_k']}, embedding model `{s['embed_model']}`",
+        f"- support checker: {result['checker']}",
+        f"- index: {result['index']['ingest']}",
+        f"- run time: {result.get('seconds')} s",
+    ]
+    if "realtimeqa" in result:
+        lines.append(f"- RealTime QA: {json.dumps(result['realtimeqa'])}")
+    if "stock" in cfgs:
+        lines.append(
+            "- stock: LlamaIndex VectorStoreIndex (SentenceSplitter defaults) over Chroma, "
+            "CitationQueryEngine with MockLLM; its answer is its top citation chunk, its "
+            "citations all citation chunks"
+        )
+    lines += ["", "| metric | " + " | ".join(cfgs) + " |", "|---|" + "---|" * len(cfgs)]
+    for name in rows(result):
+        lines.append(f"| {name} | " + " | ".join(_cell(c, name) for c in cfgs.values()) + " |")
+    lines += ["", "Values with bootstrap 95% CIs (1000 resamples of the questions).", ""]
+    lines += ["![metrics](metrics.png)", "", "![latency](latency.png)", ""]
+    for w in result.get("warnings", [])[:20]:
+        lines.append(f"- warning: {w}")
+    for label, cfg in cfgs.items():
+        fails = failures(cfg)
+        lines += ["", f"## Failures: {label} ({len(fails)} of {cfg['metrics']['n']})", ""]
+        for why, r in fails[:FAILURES_SHOWN]:
+            lines.append(f"### {r['id']}: {r['question']}")
+            lines.append(f"*{why}*")
+            lines.append("")
+            for g in r["gold"]:
+                lines.append(f"- gold ({g['doc']}): “{_short(g['quote'])}”")
+            if r["abstained"]:
+                lines.append("- abstained")
+            for c in r["cited"][:CITES_SHOWN]:
+                mark = "✓" if c["gold"] else "✗"
+                lines.append(
+                    f"- cited [{c['n']}] {mark} {c['doc_id']} {c['char_start']}–{c['char_end']}: "
+                    f"“{_short(c['quote'])}”"
+                )
+            if len(r["cited"]) > CITES_SHOWN:
+                lines.append(f"- … {len(r['cited']) - CITES_SHOWN} more citations")
+            lines.append("")
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def to_html(md: str) -> str:
+    """The markdown report as a standalone page (headings, lists, the table, images)."""
+    body: list[str] = []
+    in_list = in_table = False
+    for line in md.splitlines():
+        if in_list and not line.startswith("- "):
+            body.append("</ul>")
+            in_list = False
+        if in_table and not line.startswith("|"):
+            body.append("</table>")
+            in_table = False
+        if line.startswith("#"):
+            level = len(line) - len(line.lstrip("#"))
+            body.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
+        elif line.startswith("- "):
+            if not in_list:
+                body.append("<ul>")
+                in_list = True
+            body.append(f"<li>{html.escape(line[2:])}</li>")
+        elif line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= {"-"}:
+                continue
+            tag = "th" if not in_table else "td"
+            if not in_table:
+                body.append("<table>")
+                in_table = True
+            body.append(
+                "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
+            )
+        elif line.startswith("!["):
+            alt, src = line[2:].split("](", 1)
+            body.append(f'<img src="{html.escape(src.rstrip(")"))}" alt="{html.escape(alt)}">')
+        elif line.startswith("*") and line.endswith("*"):
+            body.append(f"<p><em>{html.escape(line.strip('*'))}</em></p>")
+        elif line.strip():
+            body.append(f"<p>{html.escape(line)}</p>")
+    if in_list:
+        body.append("</ul>")
+    if in_table:
+        body.append("</table>")
+    style = (
+        "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}"
+        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
+        "img{max-width:100%}h3{font-size:1rem;margin-bottom:.2rem}"
+    )
+    return (
+        '<!doctype html>\n<html><head><meta charset="utf-8"><title>Citation-accuracy evaluation'
+        f"</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+    )
+
+
+def write_report(result: dict[str, Any], out: Path) -> list[Path]:
+    """Write everything into `out`; returns the files written."""
+    out.mkdir(parents=True, exist_ok=True)
+    files = [out / "results.json", out / "metrics.png", out / "latency.png"]
+    files[0].write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    plot_metrics(result, files[1])
+    plot_latency(result, files[2])
+    md = markdown(result)
+    (out / "report.md").write_text(md, encoding="utf-8")
+    (out / "report.html").write_text(to_html(md), encoding="utf-8")
+    return [*files, out / "report.md", out / "report.html"]
+
+
+def summary(result: dict[str, Any]) -> str:
+    """The metrics table for the terminal."""
+    cfgs = configs(result)
+    width = max(len(n) for n in rows(result)) + 2
+    lines = [f"{'metric':<{width}}" + "".join(f"{label:<28}" for label in cfgs)]
+    for name in rows(result):
+        lines.append(f"{name:<{width}}" + "".join(f"{_cell(c, name):<28}" for c in cfgs.values()))
+    lines.append(f"n = {result['metrics']['n']} questions, {result.get('seconds')} s")
+    return "\n".join(lines)
