@@ -23,7 +23,7 @@ from rag.evaluate import (
 )
 from rag.realtimeqa import build, run_realtimeqa
 
-from .conftest import DATA, ROOT, make_settings
+from .conftest import ROOT, make_settings
 
 RTQA = Path(__file__).parent / "fixtures" / "realtimeqa"
 TEXT = "Ofcom opened an inquiry on Monday. The inquiry covers X. Lammy met Vance in Washington."
