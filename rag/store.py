@@ -274,7 +274,7 @@ class Store:
 
     @property
     def generation(self) -> int:
-        row = self.db.execute("SELECT value FROM state WHERE key='generation'").fetchone()
+        row = self._one("SELECT value FROM state WHERE key='generation'")
         return int(row[0]) if row else 0
 
     def repair(self) -> list[str]:
@@ -303,31 +303,41 @@ class Store:
 
     # -- reads ------------------------------------------------------------------------------
 
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        # subtle: one connection serves every thread (the UI answers concurrently); the lock
+        # keeps two threads from interleaving on it.
+        with self._lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        with self._lock:
+            return self.db.execute(sql, params).fetchone()
+
     def chunk_count(self, doc_id: str | None = None) -> int:
         if doc_id is None:
-            return int(self.db.execute("SELECT COUNT(*) FROM chunks").fetchone()[0])
-        row = self.db.execute("SELECT n_chunks FROM articles WHERE doc_id=?", (doc_id,)).fetchone()
+            return int(self._one("SELECT COUNT(*) FROM chunks")[0])
+        row = self._one("SELECT n_chunks FROM articles WHERE doc_id=?", (doc_id,))
         return int(row[0]) if row else 0
 
     def article_count(self) -> int:
-        return int(self.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0])
+        return int(self._one("SELECT COUNT(*) FROM articles")[0])
 
     def hashes(self) -> dict[str, tuple[str, str, str | None, str | None]]:
         """doc_id -> (record_hash, content_hash, path, root)."""
-        rows = self.db.execute("SELECT doc_id, record_hash, content_hash, path, root FROM articles")
+        rows = self._rows("SELECT doc_id, record_hash, content_hash, path, root FROM articles")
         return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
 
     def article(self, doc_id: str) -> Article | None:
-        row = self.db.execute(
+        row = self._one(
             "SELECT doc_id, title, text, source, published, url, author, path FROM articles "
             "WHERE doc_id=?",
             (doc_id,),
-        ).fetchone()
+        )
         return Article(*row) if row else None
 
     def articles(self) -> list[dict[str, Any]]:
         """A listing of the library (no texts)."""
-        rows = self.db.execute(
+        rows = self._rows(
             "SELECT doc_id, title, source, published, url, n_chunks, path FROM articles "
             "ORDER BY doc_id"
         )
@@ -339,10 +349,10 @@ class Store:
         out: dict[str, tuple[Chunk, Article]] = {}
         cache: dict[str, Article | None] = {}
         for chunk_id in chunk_ids:
-            row = self.db.execute(
+            row = self._one(
                 "SELECT doc_id, n, char_start, char_end, sentences FROM chunks WHERE chunk_id=?",
                 (chunk_id,),
-            ).fetchone()
+            )
             if row is None:
                 continue
             doc_id, n, start, end, sentences = row
@@ -359,7 +369,7 @@ class Store:
         return out
 
     def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:
-        return {r[0] for r in self.db.execute(f"SELECT doc_id FROM articles WHERE {sql}", params)}
+        return {r[0] for r in self._rows(f"SELECT doc_id FROM articles WHERE {sql}", params)}
 
     # -- search -----------------------------------------------------------------------------
 

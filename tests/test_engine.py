@@ -77,3 +77,14 @@ def test_llamaindex_query_engine_returns_cited_nodes_only(engine: Engine) -> Non
 def test_llamaindex_retriever(engine: Engine) -> None:
     nodes = engine.as_retriever(top_k=2).retrieve("Gorran Museum clock")
     assert len(nodes) == 2 and nodes[0].node.metadata["doc_id"] == "museum_theft"
+
+
+def test_concurrent_questions_get_their_own_answers(engine: Engine) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    work = FACTS * 2
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        answers = list(pool.map(lambda f: engine.ask(f[0]), work))
+    for (question, doc_id, must), answer in zip(work, answers, strict=True):
+        assert answer.question == question
+        assert any(c.doc_id == doc_id and must[0] in c.quote for c in answer.citations)
