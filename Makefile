@@ -5,6 +5,9 @@ STAMP := $(VENV)/.installed
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
+# llama-cpp-python builds from source; ggml's AMX kernels crash on these CPUs, so they stay off.
+export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF \
+	-DGGML_AMX_TILE=OFF -DGGML_AMX_BF16=OFF
 
 .PHONY: install browser chat test test-fast check eval clean
 

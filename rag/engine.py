@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -83,27 +85,100 @@ class Engine:
         self, question: str, top_k: int | None = None, filters: Filters | None = None
     ) -> Answer:
         """Answer from the articles: every sentence cited and checked, or an abstention."""
-        from dataclasses import replace
+        answer: Answer | None = None
+        for item in self.stream(question, None, top_k, filters):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
 
-        from .errors import RagError
+    def chat(
+        self,
+        message: str,
+        history: Sequence[Any] | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Answer:
+        """ask() for a conversation: a follow-up is made standalone before retrieval."""
+        answer: Answer | None = None
+        for item in self.stream(message, history, top_k, filters):
+            if isinstance(item, Answer):
+                answer = item
+        assert answer is not None
+        return answer
+
+    def condense(self, message: str, history: Sequence[Any] | None) -> str:
+        """The follow-up as a standalone question (LLM rewrite, else carried entities)."""
+        from .errors import LLMFailed
+        from .followup import as_turns, carry_entities
+
+        keep = self.settings.history_turns
+        turns = as_turns(history)[-keep:] if keep else []
+        if not turns:
+            return message
+        rewrite = getattr(self.backend, "rewrite", None)
+        if rewrite is not None:
+            try:
+                return str(rewrite(message, turns))
+            except LLMFailed:
+                pass  # the carried entities below still make a usable query
+        return carry_entities(message, turns)
+
+    def stream(
+        self,
+        question: str,
+        history: Sequence[Any] | None = None,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+    ) -> Iterator[str | Answer]:
+        """Text deltas as the answer is written, then the verified Answer (always last)."""
+        from .errors import LLMFailed, RagError
         from .verify import verify_citations
 
         question = question.strip()
         if not question:
             raise RagError("the question is empty — type a question about the articles")
         t0 = time.perf_counter()
-        passages = self.retrieve(question, top_k, filters)
+        query = self.condense(question, history) if history else question
+        passages = self.retrieve(query, top_k, filters)
         t1 = time.perf_counter()
-        vector = self.embedder.encode_cached([question])[0]
-        answer = self.backend.answer(question, passages, vector)
-        answer = verify_citations(answer, self.store.article)
+        vector = self.embedder.encode_cached([query])[0]
+        answer: Answer | None = None
+        try:
+            for item in self.backend.stream(query, passages, vector):
+                if isinstance(item, Answer):
+                    answer = item
+                else:
+                    yield item
+        except LLMFailed as err:
+            answer = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
+        assert answer is not None
+        quoted = answer.backend == "extractive"  # its sentences are the quotes themselves
+        answer = verify_citations(answer, self.store.article, regrade=quoted)
         t2 = time.perf_counter()
         timings = {
             "retrieve": (t1 - t0) * 1000,
             "answer": (t2 - t1) * 1000,
             "total": (t2 - t0) * 1000,
         }
-        return replace(answer, timings=timings, backend=self.backend.name)
+        yield replace(
+            answer,
+            question=question,
+            timings=timings,
+            query=query if query != question else None,
+        )
+
+    @property
+    def extractive(self) -> Any:
+        """The extractive backend, which also stands in when an LLM call fails."""
+        from .answer.extractive import ExtractiveBackend
+
+        backend = self.backend
+        if isinstance(backend, ExtractiveBackend):
+            return backend
+        return getattr(backend, "extractive", None) or ExtractiveBackend(
+            self.settings, self.embedder
+        )
 
     def article(self, doc_id: str) -> Article | None:
         return self.store.article(doc_id)

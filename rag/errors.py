@@ -29,3 +29,7 @@ class BackendError(RagError):
 
 class StoreError(RagError):
     """The vector store could not be reached or written."""
+
+
+class LLMFailed(BackendError):
+    """One LLM call failed or timed out; the engine answers extractively instead and says so."""

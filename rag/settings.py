@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -19,7 +20,26 @@ class Settings(BaseSettings):
     index_dir: Path = Field(Path("index"), description="Where the index lives.")
     seeds_dir: Path = Field(Path("seeds"), description="Default folder for `rag ingest`.")
     top_k: int = Field(8, ge=1, le=100, description="Passages retrieved per question.")
-    llm: str = Field("extractive", description="Answering backend.")
+    llm: str = Field(
+        "extractive", description="Answering backend: extractive, openai, ollama or llamacpp."
+    )
+    llm_base_url: str | None = Field(
+        None, description="LLM server URL (openai: http://host:port/v1; ollama: http://host:11434)."
+    )
+    llm_model: str | None = Field(
+        None, description="Model name on the server; for llamacpp, the path of a .gguf file."
+    )
+    llm_api_key: str | None = Field(None, description="API key, when the server wants one.")
+    llm_timeout_s: float = Field(60.0, gt=0, description="Longest wait for one LLM call.")
+    llm_max_tokens: int = Field(400, ge=16, description="Most tokens an LLM answer may use.")
+    verify: Literal["flag", "drop"] = Field(
+        "flag", description="Unsupported generated sentences: flag them, or drop them."
+    )
+    verifier: str = Field(
+        "heuristic",
+        description="Support checker: heuristic, or crossencoder:PATH (a local NLI model).",
+    )
+    history_turns: int = Field(4, ge=0, le=20, description="Earlier chat turns a follow-up sees.")
     chroma_url: str | None = Field(
         None, description="Chroma server URL; unset = embedded Chroma in the index dir."
     )

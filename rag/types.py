@@ -81,6 +81,7 @@ class AnswerSentence:
     text: str
     citations: tuple[int, ...]
     support: Support = "supported"
+    note: str = ""  # why a generated sentence is not fully supported, or was re-cited
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,8 @@ class Answer:
     abstained: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     backend: str = "extractive"
+    fallback: str | None = None  # why the LLM's answer was replaced by an extractive one
+    query: str | None = None  # the standalone question retrieved for, when a follow-up
 
     def to_dict(self) -> dict[str, Any]:
         """The `rag ask --json` shape."""
@@ -104,9 +107,13 @@ class Answer:
             "abstained": self.abstained,
             "sentences": [
                 {"text": s.text, "citations": list(s.citations), "support": s.support}
+                | ({"note": s.note} if s.note else {})
                 for s in self.sentences
             ],
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
             "timings_ms": {k: round(v, 2) for k, v in self.timings.items()},
+            "backend": self.backend,
+            "fallback": self.fallback,
+            "query": self.query,
         }

@@ -1,21 +1,45 @@
 """Answer -> Answer with every citation checked against the article text it quotes.
 
-Two checks: the citation invariant (article_text[char_start:char_end] == quote, else the
-citation is dropped) and support of each answer sentence by its cited quotes, from term
-containment: all of the sentence's content terms in the quotes -> supported, at least half ->
-partial, fewer -> unsupported.
+Two jobs:
+- `verify_citations`: the citation invariant (article_text[char_start:char_end] == quote, else
+  the citation is dropped) and, for quoted answers, term containment of each sentence in its quotes.
+- `HeuristicChecker`: does a passage support a generated sentence? It combines
+  (a) a faithfulness check: every number, month, weekday and proper name of the sentence must
+      appear (normalised) in the cited passages or their headers;
+  (b) containment: the share of the sentence's content terms found in the passages;
+  (c) similarity: MiniLM cosine between the sentence and the passages' closest sentence;
+  minus penalties for a flipped negation and for echoing an instruction found in an article.
+  The score's thresholds were calibrated with `python -m rag.calibrate` (see README).
+`verify_drafts` applies a checker to every generated sentence: supported ones are cited to the
+exact article sentence that backs them; unsupported ones are re-attributed to another retrieved
+passage when one supports them, else flagged (RAG_VERIFY=flag) or dropped (drop).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
-from dataclasses import replace
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Protocol
 
-from .lexical import terms
-from .types import Answer, AnswerSentence, Article, Support
+from .lexical import STOPWORDS, terms
+from .types import Answer, AnswerSentence, Article, Citation, Passage, Support
+
+if TYPE_CHECKING:
+    from .answer.markers import Draft
+    from .embed import Embedder
+    from .settings import Settings
 
 _MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
+
+# Calibrated operating point (python -m rag.calibrate, README "Verification").
+SUPPORTED_AT = 0.70
+PARTIAL_AT = 0.50
+CONTAINMENT_WEIGHT = 0.5
+FACT_PENALTY = 0.5  # per missing fact, at most two counted
+NEGATION_PENALTY = 0.5
+INSTRUCTION_PENALTY = 1.0
+CANDIDATES = 4  # passage sentences compared by embedding, picked by shared terms
 
 
 def strip_markers(text: str) -> str:
@@ -24,6 +48,7 @@ def strip_markers(text: str) -> str:
 
 
 def support_of(sentence: str, quotes: list[str]) -> Support:
+    """Term containment of a sentence in quotes: all terms -> supported, half -> partial."""
     claim = set(terms(strip_markers(sentence)))
     if not quotes:
         return "unsupported"
@@ -36,8 +61,10 @@ def support_of(sentence: str, quotes: list[str]) -> Support:
     return "partial" if share >= 0.5 else "unsupported"
 
 
-def verify_citations(answer: Answer, article: Callable[[str], Article | None]) -> Answer:
-    """Drop citations whose quote is not at its offsets; grade every sentence's support."""
+def verify_citations(
+    answer: Answer, article: Callable[[str], Article | None], regrade: bool = True
+) -> Answer:
+    """Drop citations whose quote is not at its offsets; with regrade, grade by containment."""
     valid = {}
     for c in answer.citations:
         art = article(c.doc_id)
@@ -47,6 +74,305 @@ def verify_citations(answer: Answer, article: Callable[[str], Article | None]) -
     for s in answer.sentences:
         cited = tuple(n for n in s.citations if n in valid)
         quotes = [valid[n].quote for n in cited]
-        sentences.append(AnswerSentence(s.text, cited, support_of(s.text, quotes)))
+        if regrade or len(cited) < len(s.citations):
+            support = support_of(s.text, quotes) if regrade else "unsupported"
+            s = replace(s, citations=cited, support=support)
+        sentences.append(s)
     kept = tuple(c for c in answer.citations if c.n in valid)
     return replace(answer, sentences=tuple(sentences), citations=kept)
+
+
+# --- facts a sentence asserts -----------------------------------------------------------------
+
+_NUMBER_WORDS = {
+    **{w: str(i) for i, w in enumerate(
+        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
+         "eighteen", "nineteen", "twenty"]
+    )},
+    "thirty": "30", "forty": "40", "fifty": "50",
+}  # fmt: skip
+_SCALES = {"million", "billion", "trillion", "hundred", "thousand", "dozen"}
+_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
+           "september", "october", "november", "december"]  # fmt: skip
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+# Capitalised words that start sentences without naming anything.
+_STARTERS = frozenset(
+    """according after also although and another as at before both but by despite during each
+    earlier eventually finally first for from however if in instead it its last later many
+    meanwhile more moreover most next now on other overall several since so some still such
+    that the their then there these they this those thus under what when where which while
+    who why with without yes yet""".split()  # noqa: SIM905
+)
+TOKEN = re.compile(r"[£$€]?\d[\d,.]*\d(?:%|m|bn|k|st|nd|rd|th|s)?|[\w’'.\-%£$€]+")
+_NEGATION = re.compile(
+    r"\b(not|no|never|none|nobody|nothing|neither|nor|cannot|without|denied|denies|deny)\b|n[’']t\b",
+    re.I,
+)
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(instructions?|prompts?|rules|directions)\b"
+    r"|\byou are now\b|\bsystem prompt\b"
+    r"|\b(reply|respond|answer|say|write)\b[^.]{0,20}\bonly\b"
+    r"|\b(reply|respond)\s+(with\s+)?['\"‘“]",
+    re.I,
+)
+
+
+def _norm(token: str) -> str:
+    """'U.K.’s' -> 'uk', 'We’re' -> 'we', 'Musk's' -> 'musk'."""
+    t = token.casefold().strip(".-’'")
+    t = re.sub(r"[’'](s|re|ve|ll|d|m|t)$", "", t)
+    return t if re.fullmatch(r"[\d.,]+", t) else t.replace(".", "")
+
+
+def _number(token: str) -> str | None:
+    """'1,200' -> '1200', '10%' -> '10', '£5m' -> '5', 'five' -> '5', '12th' -> '12'."""
+    t = token.casefold().strip(".,")
+    if t in _NUMBER_WORDS:
+        return _NUMBER_WORDS[t]
+    m = re.fullmatch(r"[£$€]?(\d[\d,]*(?:\.\d+)?)(?:%|m|bn|k|st|nd|rd|th|s)?", t)
+    if not m:
+        return None
+    digits = m.group(1).replace(",", "")
+    return digits.rstrip("0").rstrip(".") if "." in digits else digits
+
+
+def is_name(token: str, low: str) -> bool:
+    return token[:1].isupper() and bool(low) and low not in STOPWORDS and low not in _STARTERS
+
+
+def facts(text: str) -> set[str]:
+    """Numbers, months, weekdays, scale words and proper names in a sentence, normalised."""
+    out: set[str] = set()
+    tokens = TOKEN.findall(text)
+    for tok in tokens:
+        num = _number(tok)
+        low = _norm(tok)
+        if num is not None:
+            out.add(num)
+        elif low in _MONTHS or low in _WEEKDAYS or low in _SCALES or is_name(tok, low):
+            out.add(low)
+    return out
+
+
+def source_facts(text: str) -> set[str]:
+    """Everything a passage could back: its facts plus all its lower-cased words."""
+    out = facts(text)
+    for tok in TOKEN.findall(text):
+        num = _number(tok)
+        out.add(num if num is not None else _norm(tok))
+    return out
+
+
+def passage_source(p: Passage) -> str:
+    """The text a citation of this passage vouches for: chunk, headline, outlet, date."""
+    a = p.article
+    extra = [a.title, a.source or ""]
+    if a.published and re.fullmatch(r"\d{4}-\d\d-\d\d", a.published):
+        y, m, d = a.published.split("-")
+        extra.append(f"{int(d)} {_MONTHS[int(m) - 1]} {y}")
+    return " ".join([p.chunk.text, *extra])
+
+
+def negated(text: str) -> bool:
+    return len(_NEGATION.findall(text)) % 2 == 1
+
+
+# --- the checker ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How well passages back a claim, and the sentence that backs it best."""
+
+    label: Support
+    score: float
+    passage: Passage | None
+    start: int = 0
+    end: int = 0
+    missing: tuple[str, ...] = ()
+
+
+class Checker(Protocol):
+    name: str
+
+    def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement: ...
+
+
+def label_of(score: float) -> Support:
+    if score >= SUPPORTED_AT:
+        return "supported"
+    return "partial" if score >= PARTIAL_AT else "unsupported"
+
+
+def candidate_sentences(
+    claim: str, passages: Sequence[Passage], limit: int = CANDIDATES
+) -> list[tuple[Passage, int, int]]:
+    """The passage sentences sharing most terms with the claim (earlier passages win ties)."""
+    want = set(terms(claim))
+    spans = [(p, s, e) for p in passages for s, e in p.chunk.sentences]
+    shared = [len(want & set(terms(p.article.text[s:e]))) for p, s, e in spans]
+    order = sorted(range(len(spans)), key=lambda i: (-shared[i], i))
+    return [spans[i] for i in order[:limit]]
+
+
+class HeuristicChecker:
+    """Facts + containment + sentence similarity; no model beyond the embedder."""
+
+    name = "heuristic (facts + term containment + MiniLM sentence similarity)"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def similarities(self, claim: str, texts: list[str]) -> list[float]:
+        vectors = self.embedder.encode_cached([claim, *texts])
+        return [float(v @ vectors[0]) for v in vectors[1:]]
+
+    def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
+        claim = strip_markers(claim)
+        spans = candidate_sentences(claim, passages)
+        if not spans:
+            return Judgement("unsupported", 0.0, None)
+        sims = self.similarities(claim, [p.article.text[s:e] for p, s, e in spans])
+        best = max(range(len(spans)), key=lambda i: sims[i])
+        p, s, e = spans[best]
+        source = " ".join(passage_source(q) for q in passages)
+        have = source_facts(source)
+        missing = tuple(sorted(f for f in facts(claim) if f not in have))
+        claim_terms = set(terms(claim))
+        contained = len(claim_terms & set(terms(source))) / len(claim_terms) if claim_terms else 0.0
+        score = CONTAINMENT_WEIGHT * contained + (1 - CONTAINMENT_WEIGHT) * sims[best]
+        score -= FACT_PENALTY * min(len(missing), 2)
+        best_text = p.article.text[s:e]
+        if negated(claim) != negated(best_text):
+            score -= NEGATION_PENALTY
+        if _INSTRUCTION.search(best_text) or len(claim_terms) < 2:
+            score -= INSTRUCTION_PENALTY
+        return Judgement(label_of(score), round(score, 4), p, s, e, missing)
+
+
+class CrossEncoderChecker:
+    """A local NLI cross-encoder: entailment probability of the claim given the best sentences."""
+
+    def __init__(self, path: str, embedder: Embedder) -> None:
+        from pathlib import Path
+
+        from .errors import BackendError
+
+        if not Path(path).exists():
+            raise BackendError(
+                f"no cross-encoder model at {path} — set RAG_VERIFIER=crossencoder:PATH to a "
+                "local NLI model folder, or RAG_VERIFIER=heuristic"
+            )
+        from sentence_transformers import CrossEncoder
+
+        self.model = CrossEncoder(path, device="cpu")
+        labels = {k: v.lower() for k, v in self.model.config.id2label.items()}
+        entail = [k for k, v in labels.items() if v.startswith("entail")]
+        if not entail:
+            raise BackendError(
+                f"the model at {path} has no 'entailment' label — use an NLI cross-encoder"
+            )
+        self.entail = int(entail[0])
+        self.name = f"crossencoder:{path}"
+        self.heuristic = HeuristicChecker(embedder)
+
+    def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
+        import numpy as np
+
+        base = self.heuristic.judge(claim, passages)
+        if base.passage is None:
+            return base
+        premise = base.passage.chunk.text
+        logits = np.asarray(self.model.predict([(premise, strip_markers(claim))]))[0]
+        probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
+        score = float(probs[self.entail])
+        return replace(base, label=label_of(score), score=round(score, 4))
+
+
+def make_checker(settings: Settings, embedder: Embedder) -> Checker:
+    """RAG_VERIFIER: heuristic (default) or crossencoder:PATH."""
+    from .errors import BackendError
+
+    kind, _, arg = settings.verifier.partition(":")
+    if kind == "heuristic":
+        return HeuristicChecker(embedder)
+    if kind == "crossencoder" and arg:
+        return CrossEncoderChecker(arg, embedder)
+    raise BackendError(
+        f"unknown verifier '{settings.verifier}' — set RAG_VERIFIER to heuristic or "
+        "crossencoder:PATH"
+    )
+
+
+# --- generated answers ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A generated sentence after checking: its text, label and the span that backs it."""
+
+    text: str
+    judgement: Judgement
+    recited: bool  # the model's own citation did not hold; another passage did
+
+
+def check_draft(draft: Draft, passages: Sequence[Passage], checker: Checker) -> Verdict:
+    """Judge a sentence against the passages it cites; if that fails, against the others."""
+    cited = [passages[i - 1] for i in draft.cites]
+    first = checker.judge(draft.text, cited) if cited else Judgement("unsupported", -1.0, None)
+    if first.label == "supported":
+        return Verdict(draft.text, first, False)
+    others = [p for p in passages if p not in cited]
+    if others:
+        near = checker.judge(draft.text, others)
+        if near.passage is not None:  # the best sentence's passage, judged on its own
+            alone = checker.judge(draft.text, [near.passage])
+            if alone.label == "supported":
+                return Verdict(draft.text, alone, True)
+    return Verdict(draft.text, first, False)
+
+
+def cite_span(j: Judgement, n: int) -> Citation:
+    assert j.passage is not None
+    a = j.passage.article
+    return Citation(
+        a.doc_id, a.title, a.source, a.published, a.url, j.passage.chunk.chunk_id,
+        j.start, j.end, a.text[j.start : j.end], n,
+    )  # fmt: skip
+
+
+def note_of(v: Verdict) -> str:
+    j = v.judgement
+    if v.recited:
+        return "re-cited: the passage the model named does not back this sentence"
+    if j.passage is None:
+        return "no citation and no retrieved passage backs this sentence"
+    if j.missing:
+        return "not in the cited passage: " + ", ".join(j.missing)
+    return "" if j.label == "supported" else f"weak support (score {j.score:.2f})"
+
+
+def verify_drafts(
+    drafts: Sequence[Draft], passages: Sequence[Passage], checker: Checker, mode: str = "flag"
+) -> tuple[tuple[AnswerSentence, ...], tuple[Citation, ...]]:
+    """Sentences cited to the exact article sentence that backs each; numbered by first citation.
+
+    An unsupported sentence keeps its (weak) citation and is flagged, or with mode "drop" is
+    left out. A sentence that nothing backs and that cites nothing stays uncited and flagged.
+    """
+    numbers: dict[tuple[str, int, int], Citation] = {}
+    sentences = []
+    for d in drafts:
+        v = check_draft(d, passages, checker)
+        j = v.judgement
+        if mode == "drop" and j.label == "unsupported":
+            continue
+        cites: tuple[int, ...] = ()
+        if j.passage is not None and (j.label != "unsupported" or d.cites):
+            key = (j.passage.article.doc_id, j.start, j.end)
+            if key not in numbers:
+                numbers[key] = cite_span(j, len(numbers) + 1)
+            cites = (numbers[key].n or 0,)
+        sentences.append(AnswerSentence(v.text, cites, j.label, note_of(v)))
+    return tuple(sentences), tuple(numbers.values())

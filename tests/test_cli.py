@@ -61,7 +61,11 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
         "citations",
         "related",
         "timings_ms",
+        "backend",
+        "fallback",
+        "query",
     }
+    assert out["backend"] == "extractive" and out["fallback"] is None
     assert out["abstained"] is False and "Mira Okafor" in out["answer"]
     assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
     cite_keys = {

@@ -67,6 +67,9 @@ STYLE = """<style>
   font-size: .7em; font-weight: 600; letter-spacing: .03em; text-transform: uppercase;
   background: #fde68a; color: #78350f; }
 .rag-chat .badge.unsupported { background: #fecaca; color: #7f1d1d; }
+.rag-chat .badge.recited { background: #e0e7ff; color: #3730a3; }
+.rag-chat .draft { margin: 0; opacity: .75; }
+.rag-chat .fallback { margin: .5em 0 0; font-size: .85em; color: #92400e; }
 .rag-chat .related-note { margin: .6em 0 .2em; font-weight: 600; }
 .rag-chat ul.related { margin: 0; padding-left: 1.2em; }
 .rag-chat .error { color: var(--error-text-color, #b91c1c); }
@@ -135,11 +138,15 @@ def cite_links(numbers: Sequence[int], turn: int) -> str:
     )
 
 
-def badge(support: str) -> str:
+def badge(support: str, note: str = "") -> str:
     if support == "partial":
-        return '<span class="badge partial" title="Only partly backed by its source">partial</span>'
+        why = esc(note or "Only partly backed by its source")
+        return f'<span class="badge partial" title="{why}">partial</span>'
     if support == "unsupported":
-        return '<span class="badge unsupported" title="Not backed by its source">unverified</span>'
+        why = esc(note or "Not backed by its source")
+        return f'<span class="badge unsupported" title="{why}">unverified</span>'
+    if note:
+        return f'<span class="badge recited" title="{esc(note)}">re-cited</span>'
     return ""
 
 
@@ -156,7 +163,7 @@ def render_sentence(sentence: AnswerSentence, turn: int) -> str:
     parts.append(esc(text[pos:]))
     missing = [n for n in sentence.citations if n not in shown]
     links = " " + cite_links(missing, turn) if missing else ""
-    body = "".join(parts) + links + badge(sentence.support)
+    body = "".join(parts) + links + badge(sentence.support, sentence.note)
     return f'<span class="sent {sentence.support}">{body}</span>'
 
 
@@ -178,10 +185,25 @@ def render_related(related: Sequence[Citation]) -> str:
 
 def render_meta(answer: Answer) -> str:
     t = answer.timings
-    return (
+    notice = ""
+    if answer.fallback:
+        notice = (
+            f'<p class="fallback">The language model failed ({esc(answer.fallback)}); this '
+            "answer was extracted directly from the articles instead.</p>"
+        )
+    return notice + (
         f'<small class="meta">{esc(answer.backend)} · retrieve {t.get("retrieve", 0):.0f} ms'
         f" · total {t.get('total', 0):.0f} ms</small>"
     )
+
+
+def plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Chat messages with the HTML of rendered answers reduced to their text."""
+    out = []
+    for m in history:
+        text = re.sub(r"<[^>]+>", " ", str(m.get("content") or ""))
+        out.append({"role": str(m.get("role")), "content": html.unescape(" ".join(text.split()))})
+    return out
 
 
 def render_error(message: str) -> str:
@@ -342,9 +364,6 @@ class Handlers:
         self.engine = engine
         self.uploads = Path(engine.settings.index_dir) / "uploads"
 
-    def _ask(self, question: str, top_k: float | None, filters: Filters | None) -> Answer:
-        return self.engine.ask(question, int(top_k) if top_k else None, filters or None)
-
     def respond(
         self,
         question: str,
@@ -358,8 +377,19 @@ class Handlers:
         """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams."""
         history = [*history, _user(question)] if question.strip() else list(history)
         yield history, "", gr.skip(), turns
+        answer: Answer | None = None
+        written = ""
         try:
-            answer = self._ask(question, top_k, make_filters(outlets, start, end))
+            k = int(top_k) if top_k else None
+            earlier = plain_history(history[:-1])
+            filters = make_filters(outlets, start, end) or None
+            for item in self.engine.stream(question, earlier, k, filters):
+                if isinstance(item, Answer):
+                    answer = item
+                else:  # the model's words as they come; replaced by the checked answer
+                    written += item
+                    draft = f'<p class="draft">{esc(written)}</p>'
+                    yield [*history, _bot(draft)], gr.skip(), gr.skip(), turns
         except RagError as err:
             yield [*history, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
             return
@@ -368,6 +398,7 @@ class Handlers:
             msg = f"answering failed ({type(err).__name__}) — see the server log"
             yield [*history, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
             return
+        assert answer is not None
         yield from self._stream(answer, history, turns)
 
     def _stream(

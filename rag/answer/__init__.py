@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Protocol
 
 from ..errors import BackendError
@@ -19,6 +20,10 @@ class Backend(Protocol):
 
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer: ...
 
+    def stream(
+        self, question: str, passages: list[Passage], vector: np.ndarray
+    ) -> Iterator[str | Answer]: ...
+
 
 def _extractive(settings: Settings, embedder: Embedder) -> Backend:
     from .extractive import ExtractiveBackend
@@ -26,7 +31,30 @@ def _extractive(settings: Settings, embedder: Embedder) -> Backend:
     return ExtractiveBackend(settings, embedder)
 
 
-REGISTRY = {"extractive": _extractive}
+def _openai(settings: Settings, embedder: Embedder) -> Backend:
+    from .openai import OpenAIBackend
+
+    return OpenAIBackend(settings, embedder)
+
+
+def _ollama(settings: Settings, embedder: Embedder) -> Backend:
+    from .ollama import OllamaBackend
+
+    return OllamaBackend(settings, embedder)
+
+
+def _llamacpp(settings: Settings, embedder: Embedder) -> Backend:
+    from .llamacpp import LlamaCppBackend
+
+    return LlamaCppBackend(settings, embedder)
+
+
+REGISTRY = {
+    "extractive": _extractive,
+    "openai": _openai,
+    "ollama": _ollama,
+    "llamacpp": _llamacpp,
+}
 
 
 def get_backend(settings: Settings, embedder: Embedder) -> Backend:

@@ -8,6 +8,7 @@ closest passages as related, not as citations.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
@@ -191,6 +192,17 @@ class ExtractiveBackend:
         sentences = tuple(AnswerSentence(f"{c.quote} [{c.n}]", (c.n,)) for c in citations if c.n)
         text = " ".join(s.text for s in sentences)
         return Answer(question, text, sentences, citations)
+
+    def stream(
+        self, question: str, passages: list[Passage], vector: np.ndarray
+    ) -> Iterator[str | Answer]:
+        """The answer sentence by sentence, then the Answer itself."""
+        answer = self.answer(question, passages, vector)
+        for i, s in enumerate(answer.sentences):
+            yield ("" if i == 0 else " ") + s.text
+        if not answer.sentences:
+            yield answer.text
+        yield answer
 
     def related(self, scored: list[Scored], limit: int = 3) -> tuple[Citation, ...]:
         """The best sentence of each of the closest passages, for an abstention."""

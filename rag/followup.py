@@ -1,0 +1,67 @@
+"""A follow-up question + the chat so far -> a question that stands on its own, for retrieval.
+
+Without an LLM: when the follow-up leans on earlier turns ("What did he say next?"), the names
+and figures of the most recent earlier question (or, failing that, answer) are carried into it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from .verify import TOKEN, facts
+
+_REFERS = re.compile(
+    r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|next|"
+    r"else|more|again|also|too|the same|other)\b",
+    re.I,
+)
+
+Turn = tuple[str, str]
+
+
+def as_turns(history: Iterable[Any] | None) -> list[Turn]:
+    """(user, assistant) pairs from pairs or from Gradio-style {"role", "content"} messages."""
+    turns: list[Turn] = []
+    for item in history or []:
+        if isinstance(item, dict):
+            content = str(item.get("content") or "")
+            if item.get("role") == "user":
+                turns.append((content, ""))
+            elif turns and item.get("role") == "assistant":
+                turns[-1] = (turns[-1][0], (turns[-1][1] + " " + content).strip())
+        else:
+            user, bot = item
+            turns.append((str(user or ""), str(bot or "")))
+    return [t for t in turns if t[0].strip()]
+
+
+def needs_context(question: str) -> bool:
+    """A question with a pronoun or reference word, or without a name or figure of its own."""
+    return bool(_REFERS.search(question)) or not facts(question)
+
+
+def carry_entities(question: str, history: Sequence[Turn]) -> str:
+    """'What did he say next?' after 'What did Elon Musk say?' -> '… (Elon Musk)'."""
+    if not history or not needs_context(question):
+        return question
+    own = facts(question)
+    for user, bot in reversed(history):
+        for text in (user, bot):
+            names = [n for n in _names_in_order(text) if n.casefold() not in own]
+            if names:
+                return f"{question} ({', '.join(names[:6])})"
+    return question
+
+
+def _names_in_order(text: str) -> list[str]:
+    """The surface forms of the facts of a text, in order, each once."""
+    wanted = facts(text)
+    out: list[str] = []
+    for tok in TOKEN.findall(text):
+        key = tok.casefold().strip(".-’'")
+        key = re.sub(r"[’']s$", "", key)
+        if key in wanted and key not in {o.casefold() for o in out}:
+            out.append(re.sub(r"[’']s$", "", tok.strip(".-’'")))
+    return out

@@ -1,0 +1,75 @@
+"""The support checker: facts, negation, injected instructions, re-attribution, calibration."""
+
+from __future__ import annotations
+
+from rag.answer.markers import Draft
+from rag.calibrate import auc, build_pairs, calibrate
+from rag.engine import Engine
+from rag.types import Passage
+from rag.verify import HeuristicChecker, facts, verify_drafts
+
+
+def passages_for(engine: Engine, question: str) -> list[Passage]:
+    return engine.retrieve(question)
+
+
+def test_facts_are_numbers_dates_and_names() -> None:
+    got = facts("On Friday, Keir Starmer said 1,200 people (10%) would get £5m in March.")
+    assert {"friday", "keir", "starmer", "1200", "10", "5", "march"} <= got
+    assert "on" not in got and "people" not in got
+
+
+def test_checker_grades_true_changed_and_foreign_claims(engine: Engine) -> None:
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "How far did the Tarnvik glacier pull back?")
+    glacier = [p for p in ps if p.article.doc_id == "glacier_survey"]
+    sentence = next(
+        glacier[0].article.text[s:e] for s, e in glacier[0].chunk.sentences
+        if "41 metres" in glacier[0].article.text[s:e]
+    )  # fmt: skip
+    assert checker.judge(sentence, glacier).label == "supported"
+    changed = checker.judge(sentence.replace("41", "44"), glacier)
+    assert changed.label != "supported" and "44" in changed.missing
+    negated = sentence.replace(" has ", " has not ", 1).replace(" had ", " had not ", 1)
+    if negated != sentence:
+        assert checker.judge(negated, glacier).label != "supported"
+    assert checker.judge("Mira Okafor won the chess open.", glacier).label == "unsupported"
+
+
+def test_a_sentence_citing_the_wrong_passage_is_recited(engine: Engine) -> None:
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "Who won the Brenholt chess tournament?")
+    right = next(i for i, p in enumerate(ps, 1) if p.article.doc_id == "chess_final")
+    wrong = next(i for i, p in enumerate(ps, 1) if p.article.doc_id != "chess_final")
+    claim = "Mira Okafor won the Brenholt chess open on Sunday."
+    sentences, citations = verify_drafts([Draft(claim, (wrong,))], ps, checker)
+    assert sentences[0].support == "supported" and sentences[0].note.startswith("re-cited")
+    assert citations[0].doc_id == ps[right - 1].article.doc_id
+    assert "Mira Okafor" in citations[0].quote
+
+
+def test_drop_mode_removes_unsupported_sentences(engine: Engine) -> None:
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "Who won the Brenholt chess tournament?")
+    drafts = [Draft("Mira Okafor won the Brenholt chess open.", (1, 2, 3)),
+              Draft("The prize was a gold car worth 90,000 euros.", (1,))]  # fmt: skip
+    kept, _ = verify_drafts(drafts, ps, checker, mode="drop")
+    flagged, _ = verify_drafts(drafts, ps, checker, mode="flag")
+    assert len(kept) == 1 and kept[0].support == "supported"
+    assert len(flagged) == 2 and flagged[1].support == "unsupported" and flagged[1].note
+
+
+def test_auc() -> None:
+    assert auc([0.9, 0.8], [0.1, 0.2]) == 1.0
+    assert auc([0.5], [0.5]) == 0.5
+
+
+def test_calibration_on_the_test_corpus_separates_faults(engine: Engine) -> None:
+    ids = [r[0] for r in engine.store._rows("SELECT chunk_id FROM chunks")]
+    passages = [Passage(c, a, 0.0, 0) for c, a in engine.store.chunks(ids).values()]
+    pairs = build_pairs(passages)
+    assert {p.kind for p in pairs} >= {"verbatim", "reworded", "number", "name", "other article"}
+    result = calibrate(HeuristicChecker(engine.embedder), pairs)
+    assert result["auc"] >= 0.9, result
+    assert result["shipped"]["faulty_flagged"] >= 0.85, result
+    assert result["shipped"]["correct_flagged"] <= 0.1, result
