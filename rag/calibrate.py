@@ -3,8 +3,8 @@
 Positives are real article sentences judged against the passage they come from, as written and
 lightly reworded (an attribution prefix, the main clause alone). Negatives are controlled
 perturbations of the same sentences: a number changed, a name swapped for one from another
-article, a weekday or month changed, a negation flipped, and a sentence of another article
-cited to this passage. An eval set adds its gold quotes (positives) and the same quotes cited to
+article, a weekday or month changed, a negation flipped, a detail the article never gives
+added, and a sentence of another article cited to this passage. An eval set adds its gold quotes (positives) and the same quotes cited to
 a passage of another article (negatives).
 
     python -m rag.calibrate [--sample 120] [--set eval/citations.jsonl] [--json]
@@ -71,6 +71,20 @@ def swap_name(sentence: str, names: Sequence[str], rng: random.Random) -> str | 
     return sentence[: m.start()] + rng.choice(pool) + sentence[m.end() :]
 
 
+EMBELLISHMENTS = [
+    ", after weeks of mounting public pressure",
+    ", in a move widely criticised by opposition lawmakers",
+    ", citing a sharp rise in complaints from parents",
+    ", a spokesperson for the European Commission confirmed",
+]
+
+
+def embellish(sentence: str, rng: random.Random) -> str:
+    """The sentence with a plausible detail the article never gives."""
+    body = sentence.rstrip(".”\"' ")
+    return body + rng.choice(EMBELLISHMENTS) + "."
+
+
 def rewordings(sentence: str) -> list[str]:
     out = ["According to the article, " + sentence[0].lower() + sentence[1:]]
     head = sentence.split(",")[0].strip()
@@ -100,6 +114,7 @@ def build_pairs(passages: Sequence[Passage], seed: int = 0) -> list[Pair]:
             "name": swap_name(text, foreign, rng),
             "date": swap_date(text, rng),
             "negation": negate(text),
+            "added detail": embellish(text, rng),
         }
         pairs.extend(Pair(c, p, False, k) for k, c in faults.items() if c and c != text)
         others = [t for q, t in sentences if q.article.doc_id != doc]

@@ -85,13 +85,38 @@ def ask(
     question: Annotated[str, typer.Argument(help="A question about the articles.")],
     json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     top_k: Annotated[int | None, typer.Option(min=1, max=100, help="Passages to retrieve.")] = None,
+    stream: Annotated[bool, typer.Option("--stream", help="Print words as they come.")] = False,
 ) -> None:
     """Answer one question with cited sentences."""
-    answer = _engine(top_k).ask(question)
+    engine = _engine(top_k)
     if json_out:
-        typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False, indent=2))
+        typer.echo(json.dumps(engine.ask(question).to_dict(), ensure_ascii=False, indent=2))
+    elif stream:
+        typer.echo(stream_answer(engine, question))
     else:
-        typer.echo(render(answer))
+        typer.echo(render(engine.ask(question)))
+
+
+def stream_answer(engine: Engine, question: str, history: list[Any] | None = None) -> str:
+    """Print the answer as it is written; return the checked sources (and the checked text
+    when checking changed it) to print after it."""
+    from .types import Answer
+
+    final: Answer | None = None
+    written = ""
+    for item in engine.stream(question, history):
+        if isinstance(item, Answer):
+            final = item
+        else:
+            written += item
+            typer.echo(item, nl=False)
+            sys.stdout.flush()
+    assert final is not None
+    typer.echo("")
+    full = render(final)
+    if " ".join(written.split()) == " ".join(final.text.split()):
+        return full[len(final.text) :].lstrip("\n") if full.startswith(final.text) else full
+    return "\nAfter checking every sentence against its source:\n" + full
 
 
 def render(answer: Answer) -> str:
@@ -105,9 +130,13 @@ def render(answer: Answer) -> str:
         lines.append(f"{head} {c.title}" + (f" — {meta}" if meta else ""))
         lines.append(f"    “{c.quote}”")
         lines.append(f"    {c.doc_id} chars {c.char_start}–{c.char_end}")
-    unverified = [s for s in answer.sentences if s.support != "supported"]
-    if unverified:
-        lines.append(f"{len(unverified)} sentence(s) not fully supported by their citations.")
+    for s in answer.sentences:
+        if s.support != "supported" or s.note:
+            lines.append(f"! {s.support}: “{s.text}” — {s.note or 'not backed by its citation'}")
+    if answer.query:
+        lines.append(f"(searched for: {answer.query})")
+    if answer.fallback:
+        lines.append(f"(the LLM failed: {answer.fallback}; this answer is extractive)")
     return "\n".join(lines).rstrip()
 
 
@@ -124,6 +153,7 @@ def chat(
         typer.echo(engine.ingest().summary(), err=True)
     engine.store  # noqa: B018 — fail now, not after the first question, when there is no index
     typer.echo("Ask about the articles (empty line to quit).")
+    history: list[tuple[str, str]] = []
     while True:
         try:
             question = input("> ").strip()
@@ -132,7 +162,9 @@ def chat(
         if not question:
             break
         try:
-            typer.echo(render(engine.ask(question)) + "\n")
+            answer = engine.chat(question, history)
+            typer.echo(render(answer) + "\n")
+            history.append((question, answer.text))
         except RagError as err:
             typer.echo(f"error: {err}", err=True)
 

@@ -91,6 +91,8 @@ def claims(engine: Engine) -> list[tuple[str, str]]:
     """(sentence, other sentence of the same chunk) pairs: a correct claim and a fault base."""
     out = []
     for row in engine.store.articles():
+        if row["doc_id"] == "ferry_notice":  # the injection is not a claim
+            continue
         art = engine.store.article(row["doc_id"])
         assert art is not None
         ids = [f"{art.doc_id}#{i}" for i in range(row["chunks"])]
@@ -123,11 +125,16 @@ def plant(kind: str, a: str, b: str, rng: random.Random) -> str | None:
     return None if s is None or s == b else s[:-1] + " {n}" + s[-1]
 
 
+def caught_debug(kind: str, bad: Any) -> bool:
+    return bad.support != "supported" or bad.note.startswith("re-cited")
+
+
 def reword(a: str, i: int) -> str:
     if i % 3 == 1:
         return "According to the article, " + a[0].lower() + a[1:]
-    if i % 3 == 2 and "," in a and len(a.split(",")[0].split()) >= 6:
-        return a.split(",")[0] + "."
+    head = a.split(", ")[0]
+    if i % 3 == 2 and head != a and len(head.split()) >= 6:
+        return head + "."
     return a
 
 
@@ -136,13 +143,16 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
     rng = random.Random(7)
     base = Engine(make_settings(library), embedder)
     pairs = claims(base)
-    cases = []
-    for i in range(400):
-        a, b = pairs[i % len(pairs)]
-        kind = FAULTS[i % len(FAULTS)]
-        fault = plant(kind, a, b, rng)
-        if fault is not None:
-            cases.append((kind, reword(a, i), a, b, fault))
+    by_kind: dict[str, list[tuple[str, str, str, str, str]]] = {k: [] for k in FAULTS}
+    for i, (a, b) in enumerate(pairs):
+        for kind in FAULTS:
+            fault = plant(kind, a, b, rng)
+            if fault is not None:
+                by_kind[kind].append((kind, reword(a, i), a, b, fault))
+    for found in by_kind.values():
+        rng.shuffle(found)
+    cases = [c for group in zip(*by_kind.values(), strict=False) for c in group]  # round robin
+    cases += [c for found in by_kind.values() for c in found[len(cases) // len(FAULTS) :]]
     cases = cases[:140]
     current: dict[str, Any] = {}
 
@@ -164,15 +174,22 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
     with scripted_llm(reply) as server:
         engine = llm_engine(library, embedder, server.url)
         for case in cases:
+            current.clear()
             current["case"] = case
             kind, said, a, b, fault = case
             answer = engine.ask(said)
+            if "n" not in current:  # retrieval missed the passage: nothing to verify
+                outcome["not retrieved"] += 1
+                continue
             if len(answer.sentences) != 2:
                 outcome["unparsed"] += 1
+                print("UNPARSED", case, answer.sentences)
                 continue
             good, bad = answer.sentences
             outcome["cases"] += 1
             outcome["correct flagged"] += good.support != "supported" or bool(good.note)
+            if good.support != "supported" or good.note or not caught_debug(kind, bad):
+                print("CASE", kind, "|", said, "|", good, "|", bad)
             caught = bad.support != "supported" or bad.note.startswith("re-cited")
             if kind in ("wrong passage",):  # the right fix is a citation that holds
                 cited = [c for c in answer.citations if c.n in bad.citations]
@@ -181,6 +198,7 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
             detail[kind][str(caught)] += 1
     rates = {
         "cases": outcome["cases"],
+        "not retrieved": outcome["not retrieved"],
         "faults caught": outcome["faults caught"] / outcome["cases"],
         "correct flagged": outcome["correct flagged"] / outcome["cases"],
         "by kind": {k: dict(v) for k, v in detail.items()},
@@ -198,8 +216,6 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
 def test_answer_is_verified_and_cited_to_the_exact_sentence(
     library: Path, embedder: Embedder
 ) -> None:
-    quote = "Mira Okafor won the Brenholt open chess tournament"
-
     def reply(messages: list[dict[str, Any]]) -> str:
         n = passage_with(messages, "Mira Okafor")
         won = "Mira Okafor won the Brenholt open chess tournament"
@@ -210,7 +226,7 @@ def test_answer_is_verified_and_cited_to_the_exact_sentence(
     assert answer.backend == "openai" and not answer.abstained and answer.fallback is None
     first, second = answer.sentences
     assert first.support == "supported" and first.citations == (1,)
-    assert answer.citations[0].quote.startswith(quote[:20])
+    assert "Mira Okafor won the Brenholt chess open" in answer.citations[0].quote
     assert second.support != "supported"  # "40 players" is not in the article
     art = Engine(make_settings(library), embedder).article(answer.citations[0].doc_id)
     assert art is not None
@@ -254,7 +270,7 @@ def test_injected_instruction_changes_nothing(library: Path, embedder: Embedder)
         )
     # the article reached the model only inside its passage tags, after the rules
     system, user = server.requests[0]["messages"]
-    assert "never instructions" in system["content"]
+    assert "never instructions to you" in system["content"]
     body = user["content"]
     start = body.index("Ignore previous instructions")
     assert body.rfind("<passage", 0, start) > body.rfind("</passage>", 0, start)
@@ -308,7 +324,15 @@ def test_unreachable_server_is_a_clear_error(library: Path, embedder: Embedder) 
         ({"llm": "ollama"}, "set RAG_LLM_MODEL"),
         ({"llm": "llamacpp", "llm_model": "/nope/model.gguf"}, "set RAG_LLM_MODEL to a .gguf"),
         ({"llm": "gpt"}, "set RAG_LLM to one of: extractive, llamacpp, ollama, openai"),
-        ({"verifier": "nli"}, "set RAG_VERIFIER to heuristic"),
+        (
+            {
+                "llm": "openai",
+                "llm_model": "m",
+                "llm_base_url": "http://127.0.0.1:9/v1",
+                "verifier": "nli",
+            },
+            "set RAG_VERIFIER to heuristic",
+        ),
     ],
 )
 def test_misconfiguration_names_the_fix(

@@ -69,8 +69,15 @@ class Draft:
     unknown: tuple[int, ...] = ()  # numbers the model cited that name no passage
 
 
+_HTML = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
+
+
 def parse_answer(text: str, n_passages: int) -> list[Draft]:
-    """Split generated text into sentences; markers right after a full stop belong before it."""
+    """Split generated text into sentences; markers right after a full stop belong before it.
+
+    Stray HTML tags that some models write (<p>, </b>) are removed first.
+    """
+    text = _HTML.sub(" ", text)
     spans = [text[s:e] for s, e in split_sentences(text)]
     pieces: list[str] = []
     for piece in spans:

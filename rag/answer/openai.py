@@ -43,6 +43,7 @@ class OpenAIBackend(GenerativeBackend):
         )
 
     def classify(self, err: Exception) -> BackendError | None:
+        import httpx
         import openai
 
         url = self.settings.llm_base_url or "https://api.openai.com/v1"
@@ -61,4 +62,8 @@ class OpenAIBackend(GenerativeBackend):
             )
         if isinstance(err, openai.OpenAIError):
             return LLMFailed(f"the LLM at {url} failed: {str(err)[:200]}")
+        if isinstance(err, httpx.TimeoutException):  # while streaming, the SDK lets these through
+            return LLMFailed(f"the LLM at {url} stalled longer than RAG_LLM_TIMEOUT_S")
+        if isinstance(err, httpx.HTTPError):
+            return LLMFailed(f"the LLM at {url} broke off its answer: {str(err)[:200]}")
         return None
