@@ -4,8 +4,8 @@ Positives are real article sentences judged against the passage they come from, 
 lightly reworded (an attribution prefix, the main clause alone). Negatives are controlled
 perturbations of the same sentences: a number changed, a name swapped for one from another
 article, a weekday or month changed, a negation flipped, a detail the article never gives
-added, and a sentence of another article cited to this passage. An eval set adds its gold quotes (positives) and the same quotes cited to
-a passage of another article (negatives).
+added, and a sentence of another article cited to this passage. An eval set adds its gold
+quotes (positives) and the same quotes cited to a passage of another article (negatives).
 
     python -m rag.calibrate [--sample 120] [--set eval/citations.jsonl] [--json]
 """

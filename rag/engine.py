@@ -157,6 +157,7 @@ class Engine:
         answer = verify_citations(answer, self.store.article, regrade=quoted)
         t2 = time.perf_counter()
         timings = {
+            **answer.timings,
             "retrieve": (t1 - t0) * 1000,
             "answer": (t2 - t1) * 1000,
             "total": (t2 - t0) * 1000,

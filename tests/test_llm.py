@@ -88,7 +88,7 @@ def wrong_date(s: str, rng: random.Random) -> str | None:
 
 
 def claims(engine: Engine) -> list[tuple[str, str]]:
-    """(sentence, other sentence of the same chunk) pairs: a correct claim and a fault base."""
+    """(sentence, another sentence of its chunk): a correct claim and the base of a fault."""
     out = []
     for row in engine.store.articles():
         if row["doc_id"] == "ferry_notice":  # the injection is not a claim
@@ -99,7 +99,7 @@ def claims(engine: Engine) -> list[tuple[str, str]]:
         for chunk, _ in engine.store.chunks(ids).values():
             sents = [art.text[s:e] for s, e in chunk.sentences]
             sents = [t for t in sents if len(t.split()) >= 7 and "\n" not in t and t[-1] in ".”"]
-            out += [(a, b) for a, b in zip(sents, sents[1:], strict=False)]
+            out += [(a, b) for a in sents for b in sents if a != b]
     return out
 
 
@@ -123,6 +123,11 @@ def plant(kind: str, a: str, b: str, rng: random.Random) -> str | None:
     else:
         return "pwned."
     return None if s is None or s == b else s[:-1] + " {n}" + s[-1]
+
+
+def quantiles(values: list[float]) -> tuple[float, float]:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2], ordered[int(len(ordered) * 0.95)]
 
 
 def caught_debug(kind: str, bad: Any) -> bool:
@@ -170,6 +175,7 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
         )
 
     outcome: Counter[str] = Counter()
+    verify_ms: list[float] = []
     detail: dict[str, Counter[str]] = {k: Counter() for k in FAULTS}
     with scripted_llm(reply) as server:
         engine = llm_engine(library, embedder, server.url)
@@ -187,6 +193,7 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
                 continue
             good, bad = answer.sentences
             outcome["cases"] += 1
+            verify_ms.append(answer.timings["verify"])
             outcome["correct flagged"] += good.support != "supported" or bool(good.note)
             if good.support != "supported" or good.note or not caught_debug(kind, bad):
                 print("CASE", kind, "|", said, "|", good, "|", bad)
@@ -202,6 +209,7 @@ def test_verifier_catches_planted_faults(library: Path, embedder: Embedder) -> N
         "faults caught": outcome["faults caught"] / outcome["cases"],
         "correct flagged": outcome["correct flagged"] / outcome["cases"],
         "by kind": {k: dict(v) for k, v in detail.items()},
+        "verify ms p50/p95": [round(q, 1) for q in quantiles(verify_ms)],
     }
     print(json.dumps(rates, indent=1))
     assert outcome["unparsed"] == 0

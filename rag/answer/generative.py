@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -129,19 +131,22 @@ class GenerativeBackend:
         self, question: str, text: str, passages: list[Passage], vector: np.ndarray
     ) -> Answer:
         """Parse markers, verify every sentence, renumber; a bare 'no answer' -> abstention."""
+        t0 = time.perf_counter()
         drafts = parse_answer(text, len(passages))
         claims = [d for d in drafts if not (is_gap(d.text) and not d.cites)]
         sentences, citations = verify_drafts(claims, passages, self.checker, self.settings.verify)
+        checked = {"verify": (time.perf_counter() - t0) * 1000}
         if not sentences:  # only "the passages don't say", or every sentence dropped
             scored, _ = self.extractive.score(question, passages, vector)
             related = self.extractive.related(scored)
             text = abstention_text(question)
-            return Answer(question, text, (), (), related, True, backend=self.name)
+            answer = Answer(question, text, (), (), related, True, backend=self.name)
+            return replace(answer, timings=checked)
         body = " ".join(
             s.text + (" " + "".join(f"[{n}]" for n in s.citations) if s.citations else "")
             for s in sentences
         )
-        return Answer(question, body, sentences, citations, backend=self.name)
+        return Answer(question, body, sentences, citations, backend=self.name, timings=checked)
 
 
 def run_with_timeout(fn: Callable[[], T], seconds: float, what: str) -> T:
