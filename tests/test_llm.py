@@ -393,3 +393,23 @@ def test_history_is_bounded(library: Path, embedder: Embedder) -> None:
     engine = Engine(make_settings(library, history_turns=1), embedder)
     history = [("Who won the Brenholt chess tournament?", ""), ("What about the weather?", "")]
     assert "Brenholt" not in engine.condense("What did she win?", history)
+
+
+def test_ui_streams_the_draft_and_notes_a_fallback(library: Path, embedder: Embedder) -> None:
+    from ui.app import Handlers
+
+    with scripted_llm(lambda m: "slow") as server:
+        server.delay = 2.0
+        engine = llm_engine(library, embedder, server.url, llm_timeout_s=0.5)
+        steps = list(Handlers(engine).respond(FACTS[2][0], [], [], 8, None, "", ""))
+    last = steps[-1][0][-1]["content"]
+    assert 'class="fallback"' in last and "Mira Okafor" in last
+
+    def reply(messages: list[dict[str, Any]]) -> str:
+        return f"Mira Okafor won the Brenholt chess open [{passage_with(messages, 'Okafor')}]."
+
+    with scripted_llm(reply) as server:
+        engine = llm_engine(library, embedder, server.url)
+        steps = list(Handlers(engine).respond(FACTS[2][0], [], [], 8, None, "", ""))
+    drafts = [s[0][-1]["content"] for s in steps if 'class="draft"' in str(s[0][-1]["content"])]
+    assert drafts and 'class="cite"' in steps[-1][0][-1]["content"]

@@ -24,10 +24,11 @@ import gradio as gr
 from rag.errors import RagError
 from rag.retrieve import Filters
 from rag.settings import Settings
+from rag.types import Answer
 
 if TYPE_CHECKING:
     from rag.engine import Engine
-    from rag.types import Answer, AnswerSentence, Article, Citation
+    from rag.types import AnswerSentence, Article, Citation
 
 log = logging.getLogger(__name__)
 
