@@ -1,7 +1,8 @@
-"""A small scripted OpenAI-compatible HTTP server for tests: real HTTP, real SSE streaming.
+"""A small scripted LLM HTTP server for tests: real HTTP, real SSE and NDJSON streaming.
 
 `reply(messages)` decides what the "model" says; the server speaks /v1/models and
-/v1/chat/completions (plain and stream=true) the way llama.cpp, vLLM and OpenAI do.
+/v1/chat/completions (plain and stream=true) the way llama.cpp, vLLM and OpenAI do, and
+Ollama's native /api/chat.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.status != 200:
             self._json(self.server.status, {"error": {"message": "scripted failure"}})
             return
+        if self.path == "/api/chat":  # Ollama's native API
+            self._ollama(body)
+            return
         if not self.path.endswith("/chat/completions"):
             self._json(404, {"error": {"message": "not found"}})
             return
@@ -61,6 +65,24 @@ class _Handler(BaseHTTPRequestHandler):
             self._stream(text)
         else:
             self._json(200, _completion(text))
+
+    def _ollama(self, body: dict[str, Any]) -> None:
+        text = self.server.reply(body.get("messages", []))
+        base = {"model": body.get("model"), "created_at": "2026-01-01T00:00:00Z"}
+        end = {**base, "message": {"role": "assistant", "content": ""}, "done": True,
+               "done_reason": "stop", "prompt_eval_count": 1, "eval_count": 1}  # fmt: skip
+        if body.get("stream", True) is False:
+            self._json(200, {**end, "message": {"role": "assistant", "content": text}})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "application/x-ndjson")
+        self.end_headers()
+        step = self.server.chunk
+        for i in range(0, len(text), step):
+            piece = {**base, "message": {"role": "assistant", "content": text[i : i + step]}}
+            self.wfile.write((json.dumps({**piece, "done": False}) + "\n").encode())
+            self.wfile.flush()
+        self.wfile.write((json.dumps(end) + "\n").encode())
 
     def _stream(self, text: str) -> None:
         self.send_response(200)

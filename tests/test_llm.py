@@ -413,3 +413,23 @@ def test_ui_streams_the_draft_and_notes_a_fallback(library: Path, embedder: Embe
         steps = list(Handlers(engine).respond(FACTS[2][0], [], [], 8, None, "", ""))
     drafts = [s[0][-1]["content"] for s in steps if 'class="draft"' in str(s[0][-1]["content"])]
     assert drafts and 'class="cite"' in steps[-1][0][-1]["content"]
+
+
+def test_ollama_native_api_answers_streams_and_is_checked(
+    library: Path, embedder: Embedder
+) -> None:
+    def reply(messages: list[dict[str, Any]]) -> str:
+        n = passage_with(messages, "48 hours")
+        return f"Train drivers will strike for 48 hours [{n}]. They want 9 more holidays [{n}]."
+
+    with scripted_llm(reply) as server:
+        url = str(server.url).removesuffix("/v1")
+        settings = make_settings(library, llm="ollama", llm_model="llama3.2", llm_base_url=url)
+        engine = Engine(settings, embedder)
+        answer = engine.ask("How long will the Saltmarsh drivers strike?")
+        *deltas, streamed = list(engine.stream("How long will the Saltmarsh drivers strike?"))
+    assert answer.backend == "ollama" and answer.fallback is None
+    assert [s.support for s in answer.sentences] == ["supported", "unsupported"]
+    assert answer.citations[0].doc_id == "rail_strike"
+    assert len(deltas) > 3 and isinstance(streamed, Answer)
+    assert streamed.sentences == answer.sentences
