@@ -69,7 +69,7 @@ class Draft:
     unknown: tuple[int, ...] = ()  # numbers the model cited that name no passage
 
 
-_HTML = re.compile(r"</?[a-zA-Z][^<>]{0,40}>")
+_HTML = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
 
 
 def parse_answer(text: str, n_passages: int) -> list[Draft]:
