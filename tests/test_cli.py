@@ -156,3 +156,20 @@ def test_help_does_not_import_torch(tmp_path: Path) -> None:
     code = "import sys, rag.cli; print('torch' in sys.modules, 'chromadb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_ask_stream_prints_the_answer_then_its_sources(index: Path, workdir: Path) -> None:
+    result = run(["ask", "--stream", "Who won the Brenholt chess tournament?"], index, workdir)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Mira Okafor" in out.splitlines()[0] and "[1]" in out.splitlines()[0]
+    assert "chess_final chars" in out
+    assert out.count("Sixteen-year-old Mira Okafor won") == 2  # once answered, once quoted
+
+
+def test_chat_follow_up_keeps_the_subject(index: Path, workdir: Path) -> None:
+    questions = "Who won the Brenholt chess tournament?\nHow old was she?\n"
+    result = run(["chat"], index, workdir, stdin=questions)
+    assert result.returncode == 0, result.stderr
+    assert "(searched for: How old was she? (" in result.stdout
+    assert result.stdout.count("chess_final chars") >= 2
