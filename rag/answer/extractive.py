@@ -33,8 +33,10 @@ _NUMERIC_Q = re.compile(
     r"|amount|price|cost)\b",
     re.I,
 )
+# "when" opens the question ("When did…", "…, and when?"), not a clause ("respond when asked")
 _WHEN_Q = re.compile(
-    r"\bwhen\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b", re.I
+    r"^\W*when\b|\band when\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b",
+    re.I,
 )
 _SAID_Q = re.compile(r"\bwhat (did|does|has|have) .+ (say|said|tell|told|write|wrote)\b", re.I)
 _QUOTE = re.compile(r"[“”\"]")
@@ -185,6 +187,10 @@ class ExtractiveBackend:
 
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:
         scored, vectors = self.score(question, passages, vector)
+        if _NUMERIC_Q.search(question) or _WHEN_Q.search(question):
+            # a how-many or when question is answered only by a sentence holding a number or a
+            # date; the articles may discuss the topic yet not give one
+            scored = [c for c in scored if type_match(question, c.text)]
         chosen = self.select(scored, vectors)
         if not chosen:
             return Answer(question, abstention_text(question), (), (), self.related(scored), True)

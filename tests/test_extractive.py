@@ -1,0 +1,36 @@
+"""The extractive answerer's answer-type rule, on passages built by hand."""
+
+from __future__ import annotations
+
+from rag.answer.extractive import ExtractiveBackend
+from rag.embed import Embedder
+from rag.segment import split_sentences
+from rag.settings import Settings
+from rag.types import Article, Chunk, Passage
+
+
+def passage(text: str) -> Passage:
+    art = Article("doc", "Platform update", text)
+    spans = tuple(split_sentences(text))
+    return Passage(Chunk("doc#0", "doc", 0, 0, len(text), text, spans), art, 1.0, 1)
+
+
+def ask(embedder: Embedder, question: str, text: str) -> tuple[bool, str]:
+    backend = ExtractiveBackend(Settings(), embedder)
+    answer = backend.answer(question, [passage(text)], embedder.encode([question])[0])
+    return answer.abstained, answer.text
+
+
+def test_how_many_needs_a_number(embedder: Embedder) -> None:
+    topic = "The platform suspended accounts that shared the images. It declined to comment."
+    abstained, _ = ask(embedder, "How many accounts did the platform suspend?", topic)
+    assert abstained  # on topic, but no figure: the article does not answer
+    counted = "The platform suspended 40 accounts that shared the images."
+    abstained, text = ask(embedder, "How many accounts did the platform suspend?", counted)
+    assert not abstained and "40 accounts" in text
+
+
+def test_when_in_a_clause_asks_for_no_date(embedder: Embedder) -> None:
+    text = "A spokesperson declined to comment when asked about the images."
+    abstained, answer = ask(embedder, "How did the spokesperson respond when asked?", text)
+    assert not abstained and "declined to comment" in answer
