@@ -57,6 +57,30 @@ def published_day(published: str | None) -> int | None:
     return None
 
 
+def _http_client(url: str, chroma_settings: Any, timeout: float) -> Any:
+    """A Chroma HttpClient whose every request gives up after `timeout` seconds."""
+    import chromadb
+    import httpx
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise StoreError(f"RAG_CHROMA_URL={url!r} is not a URL — write it as http://host:port")
+    # subtle: chromadb's own HTTP session never times out (a stopped server hangs every call),
+    # and its constructor already makes requests; probe first, then bound the session.
+    base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 8000}"
+    httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout).raise_for_status()
+    client = chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port or 8000,
+        ssl=parsed.scheme == "https",
+        settings=chroma_settings,
+    )
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout)
+    return client
+
+
 class Store:
     """The on-disk index of one folder (plus a Chroma server when RAG_CHROMA_URL is set)."""
 
@@ -131,13 +155,7 @@ class Store:
         url = self.settings.chroma_url
         try:
             if url:
-                parsed = urlparse(url)
-                client = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or 8000,
-                    ssl=parsed.scheme == "https",
-                    settings=chroma_settings,
-                )
+                client = _http_client(url, chroma_settings, self.settings.chroma_timeout)
             else:
                 client = chromadb.PersistentClient(
                     path=str(self.dir / "chroma"), settings=chroma_settings
@@ -148,25 +166,32 @@ class Store:
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine"},
             )
+        except StoreError:
+            raise
         except Exception as err:  # chromadb raises many types for connection and disk errors
-            where = url or str(self.dir / "chroma")
-            raise StoreError(
-                f"cannot open the Chroma store at {where} ({err}) — check that it is running "
-                "and RAG_CHROMA_URL is right"
-            ) from err
+            raise StoreError(f"cannot open the Chroma store {self._where(err)}") from err
+
+    def _where(self, err: Exception) -> str:
+        """Where the store is, what went wrong, and what to do about it."""
+        url = self.settings.chroma_url
+        what = f"{type(err).__name__}: {err}"
+        if url:
+            return (
+                f"at {url} ({what}) — start it with `chroma run --path DIR --host HOST --port "
+                "PORT` or fix RAG_CHROMA_URL, then try again"
+            )
+        where = self.dir / "chroma"
+        return f"at {where} ({what}) — check the disk and that no other process is using it"
 
     def _chroma(self, op: str, **kwargs: Any) -> Any:
+        """One collection call; any failure becomes a StoreError and the next call reconnects."""
         try:
             return getattr(self.collection, op)(**kwargs)
         except StoreError:
             raise
         except Exception as err:  # connection refused, timeouts, disk full
             self._collection = None  # reconnect on the next call
-            where = self.settings.chroma_url or str(self.dir / "chroma")
-            raise StoreError(
-                f"Chroma {op} failed at {where} ({type(err).__name__}: {err}) — check the server "
-                "and try again"
-            ) from err
+            raise StoreError(f"Chroma {op} failed {self._where(err)}") from err
 
     # -- writes -----------------------------------------------------------------------------
 
