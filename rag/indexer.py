@@ -101,8 +101,13 @@ class _Ingest:
         if twin is not None and twin != doc_id and self._still_there(twin):
             self.report.duplicates.append((doc_id, twin))
             return
+        try:
+            chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
+        except (TimeoutError, ValueError, RecursionError) as err:  # one odd text, not the run
+            why = f"could not split into sentences ({type(err).__name__}: {err})"
+            self.report.rejected.append(Rejection(article.path or doc_id, why))
+            return
         self.by_content[chash] = doc_id
-        chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
         root = str(src.root.resolve())
         self.pending.append(_Pending(article, chunks, chash, rhash, root))
         if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:

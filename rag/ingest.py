@@ -93,8 +93,17 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Rejection], list
             else:
                 rejected.append(Rejection(str(given), _unsupported(given)))
             continue
-        # subtle: followlinks=False, so a symlink loop cannot make the walk endless.
-        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+        walked: set[str] = set()
+        # subtle: linked folders are followed, but each real folder is walked once, so a
+        # symbolic link loop cannot make the walk endless.
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in walked:
+                dirnames[:] = []
+                why = "symbolic link to a folder already walked (a link loop?) — not read twice"
+                rejected.append(Rejection(dirpath, why))
+                continue
+            walked.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
@@ -270,6 +279,7 @@ def _read_pdf(src: SourceFile, data: bytes) -> Article:
 
 def _read_feed(src: SourceFile, text: str, limits: Limits) -> tuple[list[Article], list[Rejection]]:
     records: list[tuple[int, Any]] = []
+    numbers: list[int] = []  # each record's number in the feed
     bad: list[Rejection] = []
     if src.path.suffix.lower() == ".json":
         try:
@@ -282,17 +292,19 @@ def _read_feed(src: SourceFile, text: str, limits: Limits) -> tuple[list[Article
             raise RejectedFile(
                 "JSON must be an article object, a list of them, or {articles: [...]}"
             )
-        records = list(enumerate(data))
+        records, numbers = list(enumerate(data)), list(range(len(data)))
     else:
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
+        # subtle: a broken line keeps its number, so fixing it later leaves the ids of the
+        # records after it unchanged (ids count non-blank lines).
+        lines = [(no, line) for no, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        for n, (lineno, line) in enumerate(lines):
             try:
                 records.append((lineno, json.loads(line)))
+                numbers.append(n)
             except json.JSONDecodeError as err:
                 bad.append(Rejection(f"{src.path} line {lineno}", f"invalid JSON: {err.msg}"))
     articles: list[Article] = []
-    for n, (where, rec) in enumerate(records):
+    for n, (where, rec) in zip(numbers, records, strict=True):
         label = f"{src.path} {'line' if src.path.suffix == '.jsonl' else 'record'} {where}"
         try:
             article = _feed_article(src, n, rec)
