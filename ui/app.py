@@ -566,6 +566,25 @@ def build_app(engine: Engine) -> gr.Blocks:
     return app
 
 
+def parse_auth(value: str) -> tuple[str, str]:
+    """'user:password' -> (user, password); the password may itself hold colons."""
+    user, colon, password = value.partition(":")
+    if not (colon and user.strip() and password):
+        raise RagError("RAG_UI_AUTH must look like user:password — e.g. RAG_UI_AUTH=editor:s3cret")
+    return user.strip(), password
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """What `launch()` enforces server-side: the login, the upload size, no index files served."""
+    options: dict[str, Any] = {
+        "max_file_size": f"{MAX_UPLOAD_MB}mb",
+        "blocked_paths": [str(Path(settings.index_dir).resolve())],
+    }
+    if settings.ui_auth:
+        options["auth"] = parse_auth(settings.ui_auth)
+    return options
+
+
 def main(
     host: str = "127.0.0.1",
     port: int = 7860,
@@ -576,13 +595,16 @@ def main(
     from rag.engine import Engine
 
     settings = settings or Settings()
+    options = launch_options(settings)  # a bad RAG_UI_AUTH fails before any work
+    if host not in ("127.0.0.1", "localhost", "::1") and "auth" not in options:
+        print(f"warning: serving on {host} without a login — set RAG_UI_AUTH", file=sys.stderr)
     engine = Engine.from_settings(settings)
     if build and not engine.has_index():
         print(f"building the index from {settings.seeds_dir}/ …", file=sys.stderr)
         print(engine.ingest([Path(settings.seeds_dir)]).summary(), file=sys.stderr)
     if engine.has_index():  # load the models now, not during the first question
         engine.ask("What happened?")
-    build_app(engine).launch(server_name=host, server_port=port, max_file_size=f"{MAX_UPLOAD_MB}mb")
+    build_app(engine).launch(server_name=host, server_port=port, **options)
 
 
 if __name__ == "__main__":
