@@ -371,21 +371,22 @@ class Store:
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[Chunk, Article]]:
         """Load chunks with their articles; text comes from the article, so offsets agree."""
+        with self._lock:  # one snapshot: a concurrent ingest may replace an article's rows
+            rows = [
+                self._one(
+                    "SELECT chunk_id, doc_id, n, char_start, char_end, sentences FROM chunks "
+                    "WHERE chunk_id=?",
+                    (chunk_id,),
+                )
+                for chunk_id in chunk_ids
+            ]
+            docs = {row[1] for row in rows if row is not None}
+            articles = {doc_id: self.article(doc_id) for doc_id in docs}
         out: dict[str, tuple[Chunk, Article]] = {}
-        cache: dict[str, Article | None] = {}
-        for chunk_id in chunk_ids:
-            row = self._one(
-                "SELECT doc_id, n, char_start, char_end, sentences FROM chunks WHERE chunk_id=?",
-                (chunk_id,),
-            )
-            if row is None:
+        for row in rows:
+            if row is None or (art := articles[row[1]]) is None:
                 continue
-            doc_id, n, start, end, sentences = row
-            if doc_id not in cache:
-                cache[doc_id] = self.article(doc_id)
-            art = cache[doc_id]
-            if art is None:
-                continue
+            chunk_id, doc_id, n, start, end, sentences = row
             spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
             out[chunk_id] = (
                 Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans),
@@ -415,21 +416,19 @@ class Store:
     def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
         """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""
         self._load_bm25()
-        if self._bm25 is None or not self._bm25_ids:
+        with self._lock:  # subtle: a rebuild swaps both; take the pair as one snapshot
+            bm25, ids = self._bm25, self._bm25_ids
+        if bm25 is None or not ids:
             return []
         q = terms(query)
         if not q:
             return []
         mask = None
         if allowed is not None:
-            mask = np.array(
-                [cid.rsplit("#", 1)[0] in allowed for cid in self._bm25_ids], dtype=np.float32
-            )
-        k = min(n, len(self._bm25_ids))
-        docs, scores = self._bm25.retrieve(
-            [q], k=k, show_progress=False, weight_mask=mask, n_threads=1
-        )
-        return [self._bm25_ids[i] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+            mask = np.array([cid.rsplit("#", 1)[0] in allowed for cid in ids], dtype=np.float32)
+        k = min(n, len(ids))
+        docs, scores = bm25.retrieve([q], k=k, show_progress=False, weight_mask=mask, n_threads=1)
+        return [ids[i] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def _load_bm25(self) -> None:
         gen = self.generation

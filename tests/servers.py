@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -71,3 +74,38 @@ class ChromaServer:
     def resume(self) -> None:
         assert self.proc is not None
         os.kill(self.proc.pid, signal.SIGCONT)
+
+
+# ---------- driving a served app over raw HTTP, as the page does ----------
+
+
+def upload(session: httpx.Client, files: list[tuple[str, bytes]]) -> list[str]:
+    parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
+    r = session.post("/gradio_api/upload", files=parts)
+    assert r.status_code == 200, r.text
+    return list(r.json())
+
+
+def fn_index(session: httpx.Client, fn: str) -> int:
+    """The index of the app's event handler named `fn`, from the page's own config."""
+    deps = session.get("/config").json()["dependencies"]
+    return next(i for i, d in enumerate(deps) if d.get("api_name") == fn)
+
+
+def call(session: httpx.Client, fn: str, data: list[Any]) -> dict[str, Any]:
+    """Run one of the app's events through the queue by its index, as the page does."""
+    index = fn_index(session, fn)
+    session_hash = uuid.uuid4().hex[:10]
+    body = {"data": data, "fn_index": index, "session_hash": session_hash}
+    assert session.post("/gradio_api/queue/join", json=body).is_success
+    with session.stream("GET", f"/gradio_api/queue/data?session_hash={session_hash}") as events:
+        for line in events.iter_lines():
+            if line.startswith("data:"):
+                msg = json.loads(line[5:])
+                if msg.get("msg") == "process_completed":
+                    return dict(msg)
+    raise AssertionError("the event never completed")
+
+
+def file_data(path: str, name: str) -> dict[str, Any]:
+    return {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}

@@ -12,7 +12,6 @@ import shutil
 import socket
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +25,7 @@ from rag.errors import RagError
 from ui.app import build_app, launch_options, parse_auth
 
 from .conftest import DATA, ROOT, make_settings
-from .servers import free_port, wait_http
+from .servers import call, file_data, free_port, upload, wait_http
 
 USER, PASSWORD = "editor", "correct:horse"
 QUESTION = "Who won the Brenholt chess tournament?"
@@ -116,32 +115,6 @@ def test_no_endpoint_serves_arbitrary_files(
         assert "root:" not in r.text and "SQLite format" not in r.text
 
 
-def upload(session: httpx.Client, files: list[tuple[str, bytes]]) -> list[str]:
-    parts = [("files", (name, data, "application/octet-stream")) for name, data in files]
-    r = session.post("/gradio_api/upload", files=parts)
-    assert r.status_code == 200, r.text
-    return list(r.json())
-
-
-def call(session: httpx.Client, app: Any, fn: str, data: list[Any]) -> dict[str, Any]:
-    """Run one of the app's events through the queue by its index, as the page does."""
-    index = next(i for i, f in app.fns.items() if f.name == fn)
-    session_hash = uuid.uuid4().hex[:10]
-    body = {"data": data, "fn_index": index, "session_hash": session_hash}
-    assert session.post("/gradio_api/queue/join", json=body).is_success
-    with session.stream("GET", f"/gradio_api/queue/data?session_hash={session_hash}") as events:
-        for line in events.iter_lines():
-            if line.startswith("data:"):
-                msg = json.loads(line[5:])
-                if msg.get("msg") == "process_completed":
-                    return dict(msg)
-    raise AssertionError("the event never completed")
-
-
-def file_data(path: str, name: str) -> dict[str, Any]:
-    return {"path": path, "orig_name": name, "meta": {"_type": "gradio.FileData"}}
-
-
 def test_uploads_are_checked_server_side(
     session: httpx.Client, locked: Any, tmp_path: Path
 ) -> None:
@@ -156,7 +129,7 @@ def test_uploads_are_checked_server_side(
     # names: a path in the name is reduced to a safe base name inside uploads/
     body = b"Orrin ferry\n\nThe Orrin ferry carries 312 cars a day.\n"
     [stored] = upload(session, [("../../etc/passwd.txt", body)])
-    done = call(session, app, "add_files", [[file_data(stored, "../../etc/passwd.txt")]])
+    done = call(session, "add_files", [[file_data(stored, "../../etc/passwd.txt")]])
     assert done["success"], done
     assert "added: passwd" in done["output"]["data"][0]
     assert (uploads / "passwd.txt").read_bytes() == body
@@ -164,17 +137,17 @@ def test_uploads_are_checked_server_side(
     # type: no extension, or a wrong one, is refused before the handler runs
     for name, data in [("../../etc/passwd", b"root:x:0:0"), ("evil.exe", b"MZ")]:
         [stored] = upload(session, [(name, data)])
-        done = call(session, app, "add_files", [[file_data(stored, name)]])
+        done = call(session, "add_files", [[file_data(stored, name)]])
         assert not done["success"] and "Invalid file type" in json.dumps(done), done
     # count: more than MAX_UPLOADS files at once
     many = upload(session, [(f"n{i}.txt", b"News %d.\n" % i) for i in range(21)])
-    done = call(session, app, "add_files", [[file_data(p, Path(p).name) for p in many]])
+    done = call(session, "add_files", [[file_data(p, Path(p).name) for p in many]])
     assert done["success"] and "21 files is too many" in done["output"]["data"][0]
     # a path the client never uploaded is not read, however it is named
     secret = tmp_path / "secret.txt"
     secret.write_text("The vault code is 4417.\n")
     for path in (str(secret), "/etc/passwd"):
-        done = call(session, app, "add_files", [[file_data(path, "note.txt")]])
+        done = call(session, "add_files", [[file_data(path, "note.txt")]])
         assert not done["success"], done
     assert sorted(p.name for p in uploads.iterdir()) == ["passwd.txt"]
     assert {a["doc_id"] for a in engine.articles()} == {"chess_final", "passwd"}

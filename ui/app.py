@@ -38,6 +38,10 @@ MAX_NAME_CHARS = 100
 TABLE_TITLE_CHARS = 90
 CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
 STREAM_PAUSE = 0.03  # seconds between streamed sentences
+# Questions are answered a few at a time, also while an upload is being ingested; uploads and
+# removals go one at a time. (Measured with `python -m tests.chat_load`, README.)
+ASKING = {"concurrency_id": "asking", "concurrency_limit": 4}
+LIBRARY = {"concurrency_id": "library", "concurrency_limit": 1}
 EXAMPLES = [
     "What did Ofcom do about the Grok images?",
     "What did Keir Starmer say about the images?",
@@ -470,7 +474,7 @@ def _chat_tab(h: Handlers) -> Any:
     inputs = [box, chat, turns, top_k, outlets, start, end]
     outputs = [chat, box, sources, turns]
     for event in (send.click, box.submit):
-        event(h.respond, inputs, outputs, api_visibility="private", concurrency_id="engine")
+        event(h.respond, inputs, outputs, api_visibility="private", **ASKING)
     chat.clear(lambda: ([], render_panel([])), None, [turns, sources], api_visibility="private")
     return outlets
 
@@ -545,9 +549,9 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
         [files],
         [report, *shown, files],
         api_visibility="private",
-        concurrency_id="engine",
+        **LIBRARY,
     )
-    drop.click(h.remove, [doc], [report, *shown], api_visibility="private", concurrency_id="engine")
+    drop.click(h.remove, [doc], [report, *shown], api_visibility="private", **LIBRARY)
     return shown
 
 
@@ -561,7 +565,7 @@ def build_app(engine: Engine) -> gr.Blocks:
                 outlets = _chat_tab(h)
             with gr.Tab("Library", id="library-tab"):
                 shown = _library_tab(h, outlets)
-        gr.api(h.ask_api, api_name="ask", concurrency_id="engine")
+        gr.api(h.ask_api, api_name="ask", **ASKING)
         app.load(h.library, None, list(shown), api_visibility="private")
     return app
 
