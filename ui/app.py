@@ -40,8 +40,7 @@ CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
 STREAM_PAUSE = 0.03  # seconds between streamed sentences
 # Questions are answered a few at a time, also while an upload is being ingested; uploads and
 # removals go one at a time. (Measured with `python -m tests.chat_load`, README.)
-ASKING = {"concurrency_id": "asking", "concurrency_limit": 4}
-LIBRARY = {"concurrency_id": "library", "concurrency_limit": 1}
+ASKING_AT_ONCE = 4
 EXAMPLES = [
     "What did Ofcom do about the Grok images?",
     "What did Keir Starmer say about the images?",
@@ -474,7 +473,14 @@ def _chat_tab(h: Handlers) -> Any:
     inputs = [box, chat, turns, top_k, outlets, start, end]
     outputs = [chat, box, sources, turns]
     for event in (send.click, box.submit):
-        event(h.respond, inputs, outputs, api_visibility="private", **ASKING)
+        event(
+            h.respond,
+            inputs,
+            outputs,
+            api_visibility="private",
+            concurrency_id="asking",
+            concurrency_limit=ASKING_AT_ONCE,
+        )
     chat.clear(lambda: ([], render_panel([])), None, [turns, sources], api_visibility="private")
     return outlets
 
@@ -549,9 +555,17 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
         [files],
         [report, *shown, files],
         api_visibility="private",
-        **LIBRARY,
+        concurrency_id="library",
+        concurrency_limit=1,
     )
-    drop.click(h.remove, [doc], [report, *shown], api_visibility="private", **LIBRARY)
+    drop.click(
+        h.remove,
+        [doc],
+        [report, *shown],
+        api_visibility="private",
+        concurrency_id="library",
+        concurrency_limit=1,
+    )
     return shown
 
 
@@ -565,7 +579,12 @@ def build_app(engine: Engine) -> gr.Blocks:
                 outlets = _chat_tab(h)
             with gr.Tab("Library", id="library-tab"):
                 shown = _library_tab(h, outlets)
-        gr.api(h.ask_api, api_name="ask", **ASKING)
+        gr.api(
+            h.ask_api,
+            api_name="ask",
+            concurrency_id="asking",
+            concurrency_limit=ASKING_AT_ONCE,
+        )
         app.load(h.library, None, list(shown), api_visibility="private")
     return app
 
