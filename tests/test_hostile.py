@@ -27,11 +27,13 @@ def article(headline: str, fact: str) -> str:
     return f"{headline}\n\n{fact}\nOfficials said more details would follow next week.\n"
 
 
-def encrypted_pdf() -> bytes:
+def pypdf_file(encrypt: bool = False) -> bytes:
+    """A one-page PDF written by pypdf, optionally encrypted with a user password."""
     from pypdf import PdfReader, PdfWriter
 
     writer = PdfWriter(clone_from=PdfReader(io.BytesIO(_pdf("The Ossery dam holds 3 lakes."))))
-    writer.encrypt("secret")
+    if encrypt:
+        writer.encrypt("secret")
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -64,8 +66,8 @@ def make_hostile(folder: Path) -> dict[str, tuple[str, str]]:
             + json.dumps({"title": "Orla tram", "text": "The Orla tram carried 8,000 riders."})
             + "\n"
         ).encode(),
-        "corrupt.pdf": b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\ngarbage \x00\xff",
-        "encrypted.pdf": encrypted_pdf(),
+        "corrupt.pdf": pypdf_file()[: len(pypdf_file()) // 2],  # cut off mid-stream
+        "encrypted.pdf": pypdf_file(encrypt=True),
         "name with spaces.txt": article(
             "Brisk market", "The Brisk market has 212 stalls."
         ).encode(),
