@@ -572,7 +572,11 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
 def build_app(engine: Engine) -> gr.Blocks:
     """The web app for one engine: Chat and Library tabs, and the /ask API endpoint."""
     h = Handlers(engine)
-    with gr.Blocks(title="News Q&A — cited answers", analytics_enabled=False) as app:
+    # Uploads are copied into <index>/uploads/ at once; Gradio's own copies (served to whoever
+    # knows their path) are swept hourly once a day old, and all at a restart.
+    with gr.Blocks(
+        title="News Q&A — cited answers", analytics_enabled=False, delete_cache=(3600, 86400)
+    ) as app:
         gr.Markdown("## News Q&A\nAnswers quote the articles; click a [n] to see the sentence.")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
