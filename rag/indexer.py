@@ -8,7 +8,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .embed import Embedder
-from .ingest import Rejection, SourceFile, content_hash, discover, iter_articles, record_hash
+from .ingest import (
+    Limits,
+    Rejection,
+    SourceFile,
+    content_hash,
+    discover,
+    iter_articles,
+    record_hash,
+)
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
 from .store import TITLE_CHARS, Store, embed_text
@@ -68,7 +76,9 @@ class _Ingest:
     def __init__(self, store: Store, embedder: Embedder, settings: Settings) -> None:
         self.store, self.embedder, self.settings = store, embedder, settings
         self.report = IngestReport()
-        self.redo = set(store.repair()) if store.manifest else set()
+        # subtle: repair even without a manifest: an ingest killed before its first manifest
+        # write still leaves vectors in Chroma.
+        self.redo = set(store.repair())
         self.known = store.hashes()
         self.by_content = {v[1]: doc for doc, v in self.known.items()}
         self.seen: set[str] = set()
@@ -91,8 +101,13 @@ class _Ingest:
         if twin is not None and twin != doc_id and self._still_there(twin):
             self.report.duplicates.append((doc_id, twin))
             return
+        try:
+            chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
+        except (TimeoutError, ValueError, RecursionError) as err:  # one odd text, not the run
+            why = f"could not split into sentences ({type(err).__name__}: {err})"
+            self.report.rejected.append(Rejection(article.path or doc_id, why))
+            return
         self.by_content[chash] = doc_id
-        chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
         root = str(src.root.resolve())
         self.pending.append(_Pending(article, chunks, chash, rhash, root))
         if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:
@@ -150,7 +165,7 @@ def run_ingest(
     # Read everything first (cheap) so the bar counts articles, not files: one feed can hold
     # thousands of articles.
     batch: list[tuple[Article, SourceFile]] = []
-    for src, articles, bad in iter_articles(files):
+    for src, articles, bad in iter_articles(files, Limits.from_settings(settings)):
         run.report.rejected.extend(bad)
         batch.extend((article, src) for article in articles)
     with tqdm(total=len(batch), unit="article", desc="ingest", disable=not show) as bar:

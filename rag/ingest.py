@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import IngestError, RejectedFile
+from .settings import Settings
 from .types import Article
 
 TEXT_TYPES = {".txt", ".md"}
@@ -25,6 +26,33 @@ FEED_TYPES = {".jsonl", ".json"}
 PDF_TYPES = {".pdf"}
 SUPPORTED = TEXT_TYPES | HTML_TYPES | FEED_TYPES | PDF_TYPES
 MAX_TITLE_CHARS = 140
+HTML_MARKUP_FACTOR = 5  # a page may hold this many times its text in markup and scripts
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one file and one article may weigh; larger ones are rejected with the reason."""
+
+    max_bytes: int = int(Settings.model_fields["max_file_mb"].default * 1024 * 1024)
+    max_chars: int = Settings.model_fields["max_article_chars"].default
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Limits:
+        return cls(int(settings.max_file_mb * 1024 * 1024), settings.max_article_chars)
+
+    def check_file(self, size: int) -> None:
+        if size > self.max_bytes:
+            raise RejectedFile(
+                f"file is {size / 1048576:.1f} MB, over the {self.max_bytes / 1048576:g} MB "
+                "limit (RAG_MAX_FILE_MB) — split it or raise the limit"
+            )
+
+    def check_text(self, text: str, factor: int = 1) -> None:
+        if len(text) > self.max_chars * factor:
+            raise RejectedFile(
+                f"article is {len(text):,} characters, over the {self.max_chars * factor:,} "
+                "limit (RAG_MAX_ARTICLE_CHARS) — split it into articles or raise the limit"
+            )
 
 
 @dataclass(frozen=True)
@@ -65,8 +93,17 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Rejection], list
             else:
                 rejected.append(Rejection(str(given), _unsupported(given)))
             continue
-        # subtle: followlinks=False, so a symlink loop cannot make the walk endless.
-        for dirpath, dirnames, filenames in os.walk(given, followlinks=False):
+        walked: set[str] = set()
+        # subtle: linked folders are followed, but each real folder is walked once, so a
+        # symbolic link loop cannot make the walk endless.
+        for dirpath, dirnames, filenames in os.walk(given, followlinks=True):
+            real = os.path.realpath(dirpath)
+            if real in walked:
+                dirnames[:] = []
+                why = "symbolic link to a folder already walked (a link loop?) — not read twice"
+                rejected.append(Rejection(dirpath, why))
+                continue
+            walked.add(real)
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
@@ -75,7 +112,7 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Rejection], list
                 if path.suffix.lower() not in SUPPORTED:
                     skipped.append(str(path))
                 elif path.is_symlink() and not path.exists():
-                    rejected.append(Rejection(str(path), "broken symbolic link"))
+                    rejected.append(Rejection(str(path), "broken or looping symbolic link"))
                 else:
                     files.append(SourceFile(path, given))
     return files, rejected, skipped
@@ -86,26 +123,35 @@ def _unsupported(path: Path) -> str:
     return f"unsupported file type '{path.suffix or '(none)'}' — use one of {kinds}"
 
 
-def read_file(src: SourceFile) -> tuple[list[Article], list[Rejection]]:
+def read_file(src: SourceFile, limits: Limits = Limits()) -> tuple[list[Article], list[Rejection]]:
     """Read one file into articles; a feed may also yield per-record rejections.
 
     Raises RejectedFile when nothing in the file can be used.
     """
     suffix = src.path.suffix.lower()
     try:
+        if not src.path.is_file():
+            raise RejectedFile("not a regular file (a folder, device or looping link?)")
+        limits.check_file(src.path.stat().st_size)
         data = src.path.read_bytes()
     except OSError as err:
         raise RejectedFile(f"cannot read file: {err.strerror or err}") from err
     if suffix in PDF_TYPES:
-        return [_read_pdf(src, data)], []
+        article = _read_pdf(src, data)
+        limits.check_text(article.text)
+        return [article], []
     text = decode_text(data)
     if not text.strip():
         raise RejectedFile("empty file — nothing to index")
     if suffix in TEXT_TYPES:
+        limits.check_text(text)
         return [_read_text(src, text, markdown=suffix == ".md")], []
     if suffix in HTML_TYPES:
-        return [_read_html(src, text)], []
-    return _read_feed(src, text)
+        limits.check_text(text, HTML_MARKUP_FACTOR)  # before parsing: slow on huge pages
+        article = _read_html(src, text)
+        limits.check_text(article.text)
+        return [article], []
+    return _read_feed(src, text, limits)
 
 
 def decode_text(data: bytes) -> str:
@@ -231,8 +277,9 @@ def _read_pdf(src: SourceFile, data: bytes) -> Article:
     return Article(src.base_id, title, text, author=author, path=str(src.path))
 
 
-def _read_feed(src: SourceFile, text: str) -> tuple[list[Article], list[Rejection]]:
+def _read_feed(src: SourceFile, text: str, limits: Limits) -> tuple[list[Article], list[Rejection]]:
     records: list[tuple[int, Any]] = []
+    numbers: list[int] = []  # each record's number in the feed
     bad: list[Rejection] = []
     if src.path.suffix.lower() == ".json":
         try:
@@ -245,20 +292,24 @@ def _read_feed(src: SourceFile, text: str) -> tuple[list[Article], list[Rejectio
             raise RejectedFile(
                 "JSON must be an article object, a list of them, or {articles: [...]}"
             )
-        records = list(enumerate(data))
+        records, numbers = list(enumerate(data)), list(range(len(data)))
     else:
-        for lineno, line in enumerate(text.splitlines(), start=1):
-            if not line.strip():
-                continue
+        # subtle: a broken line keeps its number, so fixing it later leaves the ids of the
+        # records after it unchanged (ids count non-blank lines).
+        lines = [(no, line) for no, line in enumerate(text.splitlines(), start=1) if line.strip()]
+        for n, (lineno, line) in enumerate(lines):
             try:
                 records.append((lineno, json.loads(line)))
+                numbers.append(n)
             except json.JSONDecodeError as err:
                 bad.append(Rejection(f"{src.path} line {lineno}", f"invalid JSON: {err.msg}"))
     articles: list[Article] = []
-    for n, (where, rec) in enumerate(records):
+    for n, (where, rec) in zip(numbers, records, strict=True):
         label = f"{src.path} {'line' if src.path.suffix == '.jsonl' else 'record'} {where}"
         try:
-            articles.append(_feed_article(src, n, rec))
+            article = _feed_article(src, n, rec)
+            limits.check_text(article.text)
+            articles.append(article)
         except RejectedFile as err:
             bad.append(Rejection(label, str(err)))
     if not articles:
@@ -331,12 +382,12 @@ def record_hash(article: Article) -> str:
 
 
 def iter_articles(
-    files: list[SourceFile],
+    files: list[SourceFile], limits: Limits = Limits()
 ) -> Iterator[tuple[SourceFile, list[Article], list[Rejection]]]:
     """Read files one by one; an unreadable file becomes a rejection, never an exception."""
     for src in files:
         try:
-            articles, bad = read_file(src)
+            articles, bad = read_file(src, limits)
         except RejectedFile as err:
             yield src, [], [Rejection(str(src.path), str(err))]
             continue

@@ -19,6 +19,7 @@ SEGMENTER = "punkt-english+lines"
 _LINE = re.compile(r"[^\n]+")
 _WORD = re.compile(r"\S+")
 _HAS_WORD = re.compile(r"\w")
+MAX_LINE_CHARS = 20_000  # longer lines reach punkt in pieces
 
 
 @lru_cache(maxsize=1)
@@ -44,12 +45,35 @@ def split_sentences(text: str) -> list[Span]:
     punkt = _punkt()
     spans: list[Span] = []
     for line in _LINE.finditer(text):
-        base = line.start()
-        for s, e in punkt.span_tokenize(line.group()):
-            s, e = _strip(text, base + s, base + e)
-            if e > s and _HAS_WORD.search(text, s, e):
-                spans.append((s, e))
+        for base, end in _windows(text, line.start(), line.end()):
+            for s, e in punkt.span_tokenize(text[base:end]):
+                s, e = _strip(text, base + s, base + e)
+                if e > s and _HAS_WORD.search(text, s, e):
+                    spans.append((s, e))
     return spans
+
+
+def _windows(text: str, start: int, end: int, size: int = MAX_LINE_CHARS) -> list[Span]:
+    """A line -> pieces of at most `size` characters, cut after a sentence end if there is one.
+
+    subtle: punkt's regexes run under NLTK's 5-second guard, which a multi-megabyte line (a
+    feed that stores its article on one line) exceeds; a cut where punkt would split anyway
+    changes nothing, and only lines longer than `size` are cut at all.
+    """
+    pieces: list[Span] = []
+    while end - start > size:
+        limit = start + size
+        cut = max(text.rfind(". ", start, limit), text.rfind("? ", start, limit))
+        cut = max(cut, text.rfind("! ", start, limit))
+        if cut > start:
+            cut += 2
+        else:
+            space = text.rfind(" ", start + 1, limit)
+            cut = space + 1 if space > start else limit
+        pieces.append((start, cut))
+        start = cut
+    pieces.append((start, end))
+    return pieces
 
 
 def _strip(text: str, s: int, e: int) -> Span:

@@ -61,3 +61,15 @@ class Settings(BaseSettings):
     )
     rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
     collection: str = Field("articles", description="Chroma collection name.")
+    chroma_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for a Chroma server before giving up."
+    )
+    max_file_mb: float = Field(
+        100.0, gt=0, description="Larger files are rejected unread (a feed may hold many articles)."
+    )
+    max_article_chars: int = Field(
+        1_000_000, ge=1, description="Longer articles are rejected (about 150,000 words)."
+    )
+    ui_auth: str | None = Field(
+        None, description="`user:password` to require a login in the web UI; unset = no login."
+    )

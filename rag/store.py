@@ -57,6 +57,30 @@ def published_day(published: str | None) -> int | None:
     return None
 
 
+def _http_client(url: str, chroma_settings: Any, timeout: float) -> Any:
+    """A Chroma HttpClient whose every request gives up after `timeout` seconds."""
+    import chromadb
+    import httpx
+
+    parsed = urlparse(url)
+    if parsed.scheme not in ("http", "https") or not parsed.hostname:
+        raise StoreError(f"RAG_CHROMA_URL={url!r} is not a URL — write it as http://host:port")
+    # subtle: chromadb's own HTTP session never times out (a stopped server hangs every call),
+    # and its constructor already makes requests; probe first, then bound the session.
+    base = f"{parsed.scheme}://{parsed.hostname}:{parsed.port or 8000}"
+    httpx.get(f"{base}/api/v2/heartbeat", timeout=timeout).raise_for_status()
+    client = chromadb.HttpClient(
+        host=parsed.hostname,
+        port=parsed.port or 8000,
+        ssl=parsed.scheme == "https",
+        settings=chroma_settings,
+    )
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout)
+    return client
+
+
 class Store:
     """The on-disk index of one folder (plus a Chroma server when RAG_CHROMA_URL is set)."""
 
@@ -131,13 +155,7 @@ class Store:
         url = self.settings.chroma_url
         try:
             if url:
-                parsed = urlparse(url)
-                client = chromadb.HttpClient(
-                    host=parsed.hostname or "127.0.0.1",
-                    port=parsed.port or 8000,
-                    ssl=parsed.scheme == "https",
-                    settings=chroma_settings,
-                )
+                client = _http_client(url, chroma_settings, self.settings.chroma_timeout)
             else:
                 client = chromadb.PersistentClient(
                     path=str(self.dir / "chroma"), settings=chroma_settings
@@ -148,25 +166,32 @@ class Store:
                 embedding_function=None,
                 metadata={"hnsw:space": "cosine"},
             )
+        except StoreError:
+            raise
         except Exception as err:  # chromadb raises many types for connection and disk errors
-            where = url or str(self.dir / "chroma")
-            raise StoreError(
-                f"cannot open the Chroma store at {where} ({err}) — check that it is running "
-                "and RAG_CHROMA_URL is right"
-            ) from err
+            raise StoreError(f"cannot open the Chroma store {self._where(err)}") from err
+
+    def _where(self, err: Exception) -> str:
+        """Where the store is, what went wrong, and what to do about it."""
+        url = self.settings.chroma_url
+        what = f"{type(err).__name__}: {err}"
+        if url:
+            return (
+                f"at {url} ({what}) — start it with `chroma run --path DIR --host HOST --port "
+                "PORT` or fix RAG_CHROMA_URL, then try again"
+            )
+        where = self.dir / "chroma"
+        return f"at {where} ({what}) — check the disk and that no other process is using it"
 
     def _chroma(self, op: str, **kwargs: Any) -> Any:
+        """One collection call; any failure becomes a StoreError and the next call reconnects."""
         try:
             return getattr(self.collection, op)(**kwargs)
         except StoreError:
             raise
         except Exception as err:  # connection refused, timeouts, disk full
             self._collection = None  # reconnect on the next call
-            where = self.settings.chroma_url or str(self.dir / "chroma")
-            raise StoreError(
-                f"Chroma {op} failed at {where} ({type(err).__name__}: {err}) — check the server "
-                "and try again"
-            ) from err
+            raise StoreError(f"Chroma {op} failed {self._where(err)}") from err
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -346,21 +371,22 @@ class Store:
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[Chunk, Article]]:
         """Load chunks with their articles; text comes from the article, so offsets agree."""
+        with self._lock:  # one snapshot: a concurrent ingest may replace an article's rows
+            rows = [
+                self._one(
+                    "SELECT chunk_id, doc_id, n, char_start, char_end, sentences FROM chunks "
+                    "WHERE chunk_id=?",
+                    (chunk_id,),
+                )
+                for chunk_id in chunk_ids
+            ]
+            docs = {row[1] for row in rows if row is not None}
+            articles = {doc_id: self.article(doc_id) for doc_id in docs}
         out: dict[str, tuple[Chunk, Article]] = {}
-        cache: dict[str, Article | None] = {}
-        for chunk_id in chunk_ids:
-            row = self._one(
-                "SELECT doc_id, n, char_start, char_end, sentences FROM chunks WHERE chunk_id=?",
-                (chunk_id,),
-            )
-            if row is None:
+        for row in rows:
+            if row is None or (art := articles[row[1]]) is None:
                 continue
-            doc_id, n, start, end, sentences = row
-            if doc_id not in cache:
-                cache[doc_id] = self.article(doc_id)
-            art = cache[doc_id]
-            if art is None:
-                continue
+            chunk_id, doc_id, n, start, end, sentences = row
             spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
             out[chunk_id] = (
                 Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans),
@@ -390,21 +416,19 @@ class Store:
     def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
         """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""
         self._load_bm25()
-        if self._bm25 is None or not self._bm25_ids:
+        with self._lock:  # subtle: a rebuild swaps both; take the pair as one snapshot
+            bm25, ids = self._bm25, self._bm25_ids
+        if bm25 is None or not ids:
             return []
         q = terms(query)
         if not q:
             return []
         mask = None
         if allowed is not None:
-            mask = np.array(
-                [cid.rsplit("#", 1)[0] in allowed for cid in self._bm25_ids], dtype=np.float32
-            )
-        k = min(n, len(self._bm25_ids))
-        docs, scores = self._bm25.retrieve(
-            [q], k=k, show_progress=False, weight_mask=mask, n_threads=1
-        )
-        return [self._bm25_ids[i] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
+            mask = np.array([cid.rsplit("#", 1)[0] in allowed for cid in ids], dtype=np.float32)
+        k = min(n, len(ids))
+        docs, scores = bm25.retrieve([q], k=k, show_progress=False, weight_mask=mask, n_threads=1)
+        return [ids[i] for i, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def _load_bm25(self) -> None:
         gen = self.generation

@@ -39,6 +39,9 @@ MAX_NAME_CHARS = 100
 TABLE_TITLE_CHARS = 90
 CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
 STREAM_PAUSE = 0.03  # seconds between streamed sentences
+# Questions are answered a few at a time, also while an upload is being ingested; uploads and
+# removals go one at a time. (Measured with `python -m tests.chat_load`, README.)
+ASKING_AT_ONCE = 4
 EXAMPLES = [
     "What did Ofcom do about the Grok images?",
     "What did Keir Starmer say about the images?",
@@ -502,7 +505,14 @@ def _chat_tab(h: Handlers) -> Any:
     inputs = [box, chat, turns, top_k, outlets, start, end]
     outputs = [chat, box, sources, turns]
     for event in (send.click, box.submit):
-        event(h.respond, inputs, outputs, api_visibility="private", concurrency_id="engine")
+        event(
+            h.respond,
+            inputs,
+            outputs,
+            api_visibility="private",
+            concurrency_id="asking",
+            concurrency_limit=ASKING_AT_ONCE,
+        )
     chat.clear(lambda: ([], render_panel([])), None, [turns, sources], api_visibility="private")
     return outlets
 
@@ -577,25 +587,61 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
         [files],
         [report, *shown, files],
         api_visibility="private",
-        concurrency_id="engine",
+        concurrency_id="library",
+        concurrency_limit=1,
     )
-    drop.click(h.remove, [doc], [report, *shown], api_visibility="private", concurrency_id="engine")
+    drop.click(
+        h.remove,
+        [doc],
+        [report, *shown],
+        api_visibility="private",
+        concurrency_id="library",
+        concurrency_limit=1,
+    )
     return shown
 
 
 def build_app(engine: Engine) -> gr.Blocks:
     """The web app for one engine: Chat and Library tabs, and the /ask API endpoint."""
     h = Handlers(engine)
-    with gr.Blocks(title="News Q&A — cited answers", analytics_enabled=False) as app:
+    # Uploads are copied into <index>/uploads/ at once; Gradio's own copies (served to whoever
+    # knows their path) are swept hourly once a day old, and all at a restart.
+    with gr.Blocks(
+        title="News Q&A — cited answers", analytics_enabled=False, delete_cache=(3600, 86400)
+    ) as app:
         gr.Markdown("## News Q&A\nAnswers quote the articles; click a [n] to see the sentence.")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat-tab"):
                 outlets = _chat_tab(h)
             with gr.Tab("Library", id="library-tab"):
                 shown = _library_tab(h, outlets)
-        gr.api(h.ask_api, api_name="ask", concurrency_id="engine")
+        gr.api(
+            h.ask_api,
+            api_name="ask",
+            concurrency_id="asking",
+            concurrency_limit=ASKING_AT_ONCE,
+        )
         app.load(h.library, None, list(shown), api_visibility="private")
     return app
+
+
+def parse_auth(value: str) -> tuple[str, str]:
+    """'user:password' -> (user, password); the password may itself hold colons."""
+    user, colon, password = value.partition(":")
+    if not (colon and user.strip() and password):
+        raise RagError("RAG_UI_AUTH must look like user:password — e.g. RAG_UI_AUTH=editor:s3cret")
+    return user.strip(), password
+
+
+def launch_options(settings: Settings) -> dict[str, Any]:
+    """What `launch()` enforces server-side: the login, the upload size, no index files served."""
+    options: dict[str, Any] = {
+        "max_file_size": f"{MAX_UPLOAD_MB}mb",
+        "blocked_paths": [str(Path(settings.index_dir).resolve())],
+    }
+    if settings.ui_auth:
+        options["auth"] = parse_auth(settings.ui_auth)
+    return options
 
 
 def main(
@@ -608,13 +654,16 @@ def main(
     from rag.engine import Engine
 
     settings = settings or Settings()
+    options = launch_options(settings)  # a bad RAG_UI_AUTH fails before any work
+    if host not in ("127.0.0.1", "localhost", "::1") and "auth" not in options:
+        print(f"warning: serving on {host} without a login — set RAG_UI_AUTH", file=sys.stderr)
     engine = Engine.from_settings(settings)
     if build and not engine.has_index():
         print(f"building the index from {settings.seeds_dir}/ …", file=sys.stderr)
         print(engine.ingest([Path(settings.seeds_dir)]).summary(), file=sys.stderr)
     if engine.has_index():  # load the models now, not during the first question
         engine.ask("What happened?")
-    build_app(engine).launch(server_name=host, server_port=port, max_file_size=f"{MAX_UPLOAD_MB}mb")
+    build_app(engine).launch(server_name=host, server_port=port, **options)
 
 
 if __name__ == "__main__":
