@@ -139,7 +139,10 @@ class Engine:
         if not question:
             raise RagError("the question is empty — type a question about the articles")
         t0 = time.perf_counter()
-        query = self.condense(question, history) if history else question
+        from .followup import plain_question
+
+        query = plain_question(question)
+        query = self.condense(query, history) if history else query
         passages = self.retrieve(query, top_k, filters)
         t1 = time.perf_counter()
         vector = self.embedder.encode_cached([query])[0]

@@ -21,6 +21,18 @@ _REFERS = re.compile(
 Turn = tuple[str, str]
 
 
+_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.I | re.S)
+
+
+def plain_question(question: str) -> str:
+    """A question with HTML tags (and script or style contents) taken out, for retrieval.
+
+    >>> plain_question("<b>Who</b> won?<script>alert(1)</script>")
+    'Who won?'
+    """
+    return " ".join(_MARKUP.sub(" ", question).split()) or question
+
+
 def as_turns(history: Iterable[Any] | None) -> list[Turn]:
     """(user, assistant) pairs from pairs or from Gradio-style {"role", "content"} messages."""
     turns: list[Turn] = []
