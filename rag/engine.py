@@ -26,7 +26,7 @@ class Engine:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+        self.embedder = embedder or Embedder.from_settings(settings)
         self._store: Store | None = None
         self._backend: Backend | None = None
         self._lock = threading.Lock()

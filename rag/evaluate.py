@@ -486,7 +486,7 @@ def run_eval(
         spans, problems = gold_spans(item, texts)
         golds.append(spans)
         warnings += problems
-    embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+    embedder = embedder or Embedder.from_settings(settings)
     pick = _picker(embedder) if any(i.choices for i in items) else None
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,6 +29,15 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path.",
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx-int8",
+        description="What runs the embedding model: sentence-transformers (torch), or its ONNX "
+        "export through onnxruntime, fp32 or int8-quantised (no torch at query time).",
+    )
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "rag",
+        description="Where the ONNX export of the embedding model is cached.",
+    )
     chunk_overlap: int = Field(0, ge=0, le=3, description="Sentences repeated between chunks.")
     abstain_threshold: float = Field(
         0.42, description="Answer only when the best sentence scores at least this."
