@@ -74,9 +74,10 @@ class Engine:
     ) -> list[Passage]:
         from .retrieve import retrieve
 
+        store = self.store  # a missing or mismatched index fails before the model loads
         vector = self.embedder.encode_cached([question])[0]
         return retrieve(
-            self.store, question, vector, top_k or self.settings.top_k, filters, self.settings.rrf_k
+            store, question, vector, top_k or self.settings.top_k, filters, self.settings.rrf_k
         )
 
     def ask(

@@ -30,7 +30,7 @@ class Settings(BaseSettings):
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
     encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
-        "onnx-int8",
+        "onnx",
         description="What runs the embedding model: sentence-transformers (torch), or its ONNX "
         "export through onnxruntime, fp32 or int8-quantised (no torch at query time).",
     )

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.engine import Engine
+
 from .conftest import DATA, ROOT
 
 RAG = [sys.executable, "-m", "rag"]
@@ -152,3 +154,23 @@ def test_help_does_not_import_torch(tmp_path: Path) -> None:
     code = "import sys, rag.cli; print('torch' in sys.modules, 'chromadb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "False"]
+
+
+def test_ask_with_onnx_encoder_does_not_import_torch(engine: Engine) -> None:
+    """The default encoder answers with tokenizers + onnxruntime: a cold `rag ask` stays fast."""
+    code = (
+        "import sys\n"
+        "from rag.cli import app\n"
+        "app(['ask', 'Who won the Brenholt chess tournament?'], standalone_mode=False)\n"
+        "print(*(m in sys.modules for m in ('torch', 'transformers', 'sentence_transformers')))"
+    )
+    env = {
+        **os.environ,
+        "RAG_INDEX_DIR": str(engine.settings.index_dir),
+        "RAG_ENCODER": "onnx-int8",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    )
+    assert "Mira Okafor" in out.stdout
+    assert out.stdout.split()[-3:] == ["False", "False", "False"]
