@@ -6,7 +6,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install browser chat test test-fast check eval clean
+.PHONY: install browser chat test test-fast check eval clean bench
 
 install: $(STAMP)
 
@@ -33,8 +33,8 @@ test-fast: install
 	$(VENV)/bin/pytest -q -m "not slow"
 
 check: install
-	$(VENV)/bin/ruff check rag ui tests
-	$(VENV)/bin/ruff format --check rag ui tests
+	$(VENV)/bin/ruff check rag ui tests bench
+	$(VENV)/bin/ruff format --check rag ui tests bench
 	$(VENV)/bin/mypy
 
 clean:
@@ -42,3 +42,8 @@ clean:
 
 eval: install
 	$(VENV)/bin/rag eval --compare stock
+
+# ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora; see README.
+BENCH_ARGS ?=
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)
