@@ -33,9 +33,8 @@ def table(r: dict[str, Any]) -> str:
             k = key[0] if isinstance(key, tuple) else key
             ratio = r["ratios"].get(k)
             cell = f"{ratio:.2f}×" if ratio is not None and k != "chunks" else ""
-            lines.append(
-                f"| {label} | {_cell(r['ours'], key, fmt)} | {_cell(r['stock'], key, fmt)} | {cell} |"
-            )
+            ours, stock = _cell(r["ours"], key, fmt), _cell(r["stock"], key, fmt)
+            lines.append(f"| {label} | {ours} | {stock} | {cell} |")
     if r.get("scale"):
         lines += [
             "",

@@ -51,15 +51,10 @@ def cold(cmd: list[str], env: dict[str, str], runs: int) -> dict[str, float]:
 
 
 def machine() -> dict[str, Any]:
-    cpu = next(
-        (
-            ln.split(":", 1)[1].strip()
-            for ln in open("/proc/cpuinfo")
-            if ln.startswith("model name")
-        ),
-        platform.processor(),
-    )
-    mem = next(ln.split()[1] for ln in open("/proc/meminfo") if ln.startswith("MemTotal"))
+    info = Path("/proc/cpuinfo").read_text().splitlines()
+    cpu = next((ln.split(":", 1)[1].strip() for ln in info if ln.startswith("model name")), "")
+    meminfo = Path("/proc/meminfo").read_text().splitlines()
+    mem = next(ln.split()[1] for ln in meminfo if ln.startswith("MemTotal"))
     import onnxruntime
 
     return {
