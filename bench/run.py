@@ -107,8 +107,8 @@ def side_by_side(opts: argparse.Namespace, work: Path) -> dict[str, Any]:
 
 
 def ratios(ours: dict[str, Any], stock: dict[str, Any]) -> dict[str, float]:
-    keys = ("mb_per_s", "chunks_per_s", "ingest_rss_mb", "index_mb", "retrieve_p50_ms")
-    keys += ("answer_p50_ms", "answer_p95_ms", "cold_ask_s", "query_rss_mb", "hit@5")
+    keys = ["mb_per_s", "chunks_per_s", "ingest_rss_mb", "index_mb", "retrieve_p50_ms"]
+    keys += ["answer_p50_ms", "answer_p95_ms", "cold_ask_s", "query_rss_mb", "hit@5"]
     return {k: ours[k] / stock[k] for k in keys if stock.get(k)}
 
 
