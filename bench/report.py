@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 ROWS = [
-    ("ingest MB/s of article text", "mb_per_s", "{:.3f}"),
+    ("ingest MB/s of article text", "mb_per_s", "{:.4f}"),
     ("ingest chunks/s", "chunks_per_s", "{:.1f}"),
     ("chunks", "chunks", "{:.0f}"),
     ("ingest peak RSS (MB)", "ingest_rss_mb", "{:.0f}"),
