@@ -9,7 +9,7 @@ export ANONYMIZED_TELEMETRY := False
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: install browser chat test test-fast check eval clean
+.PHONY: install browser chat test test-fast check eval clean bench
 
 install: $(STAMP)
 
@@ -36,8 +36,8 @@ test-fast: install
 	$(VENV)/bin/pytest -q -m "not slow"
 
 check: install
-	$(VENV)/bin/ruff check rag ui tests
-	$(VENV)/bin/ruff format --check rag ui tests
+	$(VENV)/bin/ruff check rag ui tests bench
+	$(VENV)/bin/ruff format --check rag ui tests bench
 	$(VENV)/bin/mypy
 
 clean:
@@ -45,3 +45,8 @@ clean:
 
 eval: install
 	$(VENV)/bin/rag eval --compare stock
+
+# ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora; see README.
+BENCH_ARGS ?=
+bench: install
+	$(PY) -m bench $(BENCH_ARGS)

@@ -1,15 +1,23 @@
-"""Texts -> unit-length vectors with a sentence-transformers model, loaded once, offline."""
+"""Texts -> unit-length vectors with a sentence-transformers model, loaded once, offline.
+
+The model runs in torch (sentence-transformers) or, by default, as an ONNX export through
+onnxruntime (rag/onnx_encoder.py), which keeps torch out of query-time processes.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .errors import RagError
 from .settings import PACKAGED_MODEL
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 SMALL_BATCH = 16  # texts; at most this many are encoded on one thread
 
@@ -30,13 +38,46 @@ def resolve_model(name: str) -> str:
 class Embedder:
     """Holds the loaded model; thread-safe for encoding."""
 
-    def __init__(self, name: str, batch_size: int = 64) -> None:
+    def __init__(
+        self,
+        name: str,
+        batch_size: int = 64,
+        encoder: str = "torch",
+        cache_dir: Path | None = None,
+    ) -> None:
         self.name = name
         self.batch_size = batch_size
+        self.encoder = encoder  # "torch", "onnx" or "onnx-int8"; recorded in the index manifest
+        self.cache_dir = cache_dir or Path.home() / ".cache" / "rag"
         self._model: Any = None
+        self._onnx: Any = None
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
         self._threads: int | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Embedder:
+        return cls(
+            settings.embed_model, settings.embed_batch_size, settings.encoder, settings.cache_dir
+        )
+
+    @property
+    def onnx(self) -> Any:
+        """The ONNX encoder (exported on first use); None when the encoder is torch."""
+        if self.encoder == "torch":
+            return None
+        if self._onnx is None:
+            with self._lock:
+                if self._onnx is None:
+                    from .onnx_encoder import OnnxEncoder
+
+                    self._onnx = OnnxEncoder(
+                        Path(resolve_model(self.name)),
+                        self.cache_dir,
+                        self.encoder == "onnx-int8",
+                        self.batch_size,
+                    )
+        return self._onnx
 
     @property
     def model(self) -> Any:
@@ -67,18 +108,24 @@ class Embedder:
 
     @property
     def dimension(self) -> int:
+        if self.onnx is not None:
+            return int(self.onnx.dimension)
         dim = self.model.get_embedding_dimension()
         return int(dim)
 
     @property
     def max_tokens(self) -> int:
         """Word pieces the model reads, special tokens included (MiniLM: 256)."""
+        if self.onnx is not None:
+            return int(self.onnx.max_tokens)
         return int(self.model.max_seq_length)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         """Word pieces per text, without special tokens."""
         if not texts:
             return []
+        if self.onnx is not None:
+            return list(self.onnx.count_tokens(texts))
         enc = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in enc]
 
@@ -86,6 +133,8 @@ class Embedder:
         """Unit-length float32 vectors, one row per text (batched, longest first)."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
+        if self.onnx is not None:
+            return np.asarray(self.onnx.encode(texts), dtype=np.float32)
         self._set_threads(len(texts))
         vecs = self.model.encode(
             list(texts),
@@ -117,3 +166,7 @@ class Embedder:
                 for key in list(self._cache)[: len(self._cache) // 2]:
                     del self._cache[key]
         return np.stack([self._cache[t] for t in texts]) if texts else self.encode([])
+
+    def clear_cache(self) -> None:
+        """Forget remembered vectors (benchmarks time the encoder, not the cache)."""
+        self._cache.clear()

@@ -28,7 +28,7 @@ class Engine:
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
-        self.embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+        self.embedder = embedder or Embedder.from_settings(settings)
         self._store: Store | None = None
         self._backend: Backend | None = None
         self._lock = threading.Lock()
@@ -76,9 +76,10 @@ class Engine:
     ) -> list[Passage]:
         from .retrieve import retrieve
 
+        store = self.store  # a missing or mismatched index fails before the model loads
         vector = self.embedder.encode_cached([question])[0]
         return retrieve(
-            self.store, question, vector, top_k or self.settings.top_k, filters, self.settings.rrf_k
+            store, question, vector, top_k or self.settings.top_k, filters, self.settings.rrf_k
         )
 
     def ask(

@@ -365,33 +365,28 @@ def _locate(doc_text: str, piece: str, near: int | None) -> tuple[int, int] | No
     return (at, at + len(piece)) if at >= 0 else None
 
 
-def run_stock(
-    items: list[Item],
-    articles: dict[str, Article],
-    settings: Settings,
-    workdir: Path,
-    progress: bool | None,
-) -> tuple[list[Outcome], dict[str, Any]]:
-    """LlamaIndex out of the box: SentenceSplitter defaults, Chroma, CitationQueryEngine, no LLM."""
+def stock_index(
+    articles: dict[str, Article] | None, settings: Settings, chroma_dir: Path
+) -> tuple[Any, Any]:
+    """(VectorStoreIndex, Chroma collection) the stock way: SentenceSplitter defaults,
+    HuggingFaceEmbedding of the same model, Chroma in chroma_dir; articles=None reopens it."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
     from llama_index.core import Document, StorageContext, VectorStoreIndex
-    from llama_index.core.llms import MockLLM
     from llama_index.core.node_parser import SentenceSplitter
-    from llama_index.core.query_engine import CitationQueryEngine
-    from llama_index.core.schema import MetadataMode, QueryBundle
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     from .embed import resolve_model
 
-    t0 = time.perf_counter()
     embed = HuggingFaceEmbedding(model_name=resolve_model(settings.embed_model), device="cpu")
     client = chromadb.PersistentClient(
-        path=str(workdir / "stock-chroma"), settings=ChromaSettings(anonymized_telemetry=False)
+        path=str(chroma_dir), settings=ChromaSettings(anonymized_telemetry=False)
     )
     collection = client.get_or_create_collection("stock")
     store = ChromaVectorStore(chroma_collection=collection)
+    if articles is None:
+        return VectorStoreIndex.from_vector_store(store, embed_model=embed), collection
     docs = [
         Document(text=a.text, id_=a.doc_id, metadata={"title": a.title}) for a in articles.values()
     ]
@@ -401,6 +396,23 @@ def run_stock(
         embed_model=embed,
         transformations=[SentenceSplitter()],
     )
+    return index, collection
+
+
+def run_stock(
+    items: list[Item],
+    articles: dict[str, Article],
+    settings: Settings,
+    workdir: Path,
+    progress: bool | None,
+) -> tuple[list[Outcome], dict[str, Any]]:
+    """LlamaIndex out of the box: SentenceSplitter defaults, Chroma, CitationQueryEngine, no LLM."""
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.query_engine import CitationQueryEngine
+    from llama_index.core.schema import MetadataMode, QueryBundle
+
+    t0 = time.perf_counter()
+    index, collection = stock_index(articles, settings, workdir / "stock-chroma")
     info = {"ingest_seconds": round(time.perf_counter() - t0, 2), "chunks": collection.count()}
     engine = CitationQueryEngine.from_args(
         index, llm=MockLLM(max_tokens=1), similarity_top_k=settings.top_k
@@ -486,7 +498,7 @@ def run_eval(
         spans, problems = gold_spans(item, texts)
         golds.append(spans)
         warnings += problems
-    embedder = embedder or Embedder(settings.embed_model, settings.embed_batch_size)
+    embedder = embedder or Embedder.from_settings(settings)
     pick = _picker(embedder) if any(i.choices for i in items) else None
     t0 = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="rag-eval-") as tmp:

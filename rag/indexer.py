@@ -19,7 +19,7 @@ from .ingest import (
 )
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
-from .store import TITLE_CHARS, Store, embed_text
+from .store import SENTENCE_VECTORS, TITLE_CHARS, Store, embed_text
 from .types import Article, Chunk
 
 EMBED_BATCH_CHUNKS = 256  # chunks embedded together, across articles
@@ -121,13 +121,29 @@ class _Ingest:
         return path is None or Path(path).exists()
 
     def flush(self) -> None:
+        """Embed the pending chunks and, once each, their sentences (for the answerer)."""
         texts = [embed_text(p.article.title, c.text) for p in self.pending for c in p.chunks]
-        vectors = self.embedder.encode(texts)
+        sentences = {
+            p.article.text[s:e]: 0 for p in self.pending for c in p.chunks for s, e in c.sentences
+        }
+        # one call, so the encoder's length-sorted batches mix chunks and sentences freely
+        vectors = self.embedder.encode(texts + list(sentences))
+        for row, text in enumerate(sentences, start=len(texts)):
+            sentences[text] = row
         i = 0
         for p in self.pending:
             n = len(p.chunks)
+            per_chunk = [
+                vectors[[sentences[p.article.text[s:e]] for s, e in c.sentences]] for c in p.chunks
+            ]
             self.store.write_article(
-                p.article, p.chunks, vectors[i : i + n], p.content_hash, p.record_hash, p.root
+                p.article,
+                p.chunks,
+                vectors[i : i + n],
+                p.content_hash,
+                p.record_hash,
+                p.root,
+                per_chunk,
             )
             i += n
             self.report.chunks += n
@@ -157,7 +173,9 @@ def run_ingest(
 
     t0 = time.perf_counter()
     files, rejected, skipped = discover(paths)
-    store.check_manifest(dimension=embedder.dimension, chunk_tokens=embedder.max_tokens - 2)
+    store.check_manifest(
+        dimension=embedder.dimension, chunk_tokens=embedder.max_tokens - 2, encoder=embedder.encoder
+    )
     run = _Ingest(store, embedder, settings)
     run.report.rejected.extend(rejected)
     run.report.skipped = skipped
@@ -179,6 +197,8 @@ def run_ingest(
     store.rebuild_bm25()
     store.write_manifest(
         embed_model=settings.embed_model,
+        encoder=embedder.encoder,
+        sentence_vectors=SENTENCE_VECTORS,
         dimension=embedder.dimension,
         chunk_tokens=embedder.max_tokens - 2,
         chunk_overlap=settings.chunk_overlap,

@@ -104,10 +104,11 @@ def retrieve(
     scores = dict(fuse([dense, lexical], k=rrf_k))
     picked = diversify(list(scores), top_k)
     loaded = store.chunks(picked)
+    vectors = store.sentence_vectors(picked)
     passages: list[Passage] = []
     for cid in picked:
         score = scores[cid]
         if cid in loaded:
             chunk, article = loaded[cid]
-            passages.append(Passage(chunk, article, score, len(passages) + 1))
+            passages.append(Passage(chunk, article, score, len(passages) + 1, vectors.get(cid)))
     return passages

@@ -48,6 +48,15 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path.",
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
+    encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+        "onnx",
+        description="What runs the embedding model: sentence-transformers (torch), or its ONNX "
+        "export through onnxruntime, fp32 or int8-quantised (no torch at query time).",
+    )
+    cache_dir: Path = Field(
+        Path.home() / ".cache" / "rag",
+        description="Where the ONNX export of the embedding model is cached.",
+    )
     chunk_overlap: int = Field(0, ge=0, le=3, description="Sentences repeated between chunks.")
     abstain_threshold: float = Field(
         0.42, description="Answer only when the best sentence scores at least this."

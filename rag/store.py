@@ -24,7 +24,7 @@ from .lexical import terms
 from .settings import Settings
 from .types import Article, Chunk
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: sentence vectors stored at ingest
 MANIFEST = "manifest.json"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -37,7 +37,12 @@ CREATE TABLE IF NOT EXISTS chunks (
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, sentences TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, vectors BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentence_vectors_doc ON sentence_vectors(doc_id);
 """
+#: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
+SENTENCE_VECTORS = "float16"
 
 
 TITLE_CHARS = 160  # headline prefix embedded with each chunk
@@ -104,7 +109,12 @@ class Store:
 
     # -- manifest ---------------------------------------------------------------------------
 
-    def check_manifest(self, dimension: int | None = None, chunk_tokens: int | None = None) -> None:
+    def check_manifest(
+        self,
+        dimension: int | None = None,
+        chunk_tokens: int | None = None,
+        encoder: str | None = None,
+    ) -> None:
         """Refuse to mix settings: the index records how it was built."""
         m = self.manifest
         if not m:
@@ -117,6 +127,7 @@ class Store:
             )
         wanted = {
             "embed_model": self.settings.embed_model,
+            "encoder": encoder or self.settings.encoder,
             "chunk_overlap": self.settings.chunk_overlap,
             "dimension": dimension,
             "chunk_tokens": chunk_tokens,
@@ -203,8 +214,12 @@ class Store:
         content_hash: str,
         record_hash: str,
         root: str | None,
+        sentence_vectors: list[np.ndarray] | None = None,
     ) -> None:
-        """Replace one article's chunks and vectors; SQLite commits last."""
+        """Replace one article's chunks and vectors; SQLite commits last.
+
+        `sentence_vectors[i]` holds one unit vector per sentence of `chunks[i]`, in order.
+        """
         metas = []
         for c in chunks:
             meta: dict[str, Any] = {
@@ -267,6 +282,14 @@ class Store:
                         for c in chunks
                     ],
                 )
+                if sentence_vectors is not None:
+                    self.db.executemany(
+                        "INSERT INTO sentence_vectors VALUES (?,?,?)",
+                        [
+                            (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
+                            for c, v in zip(chunks, sentence_vectors, strict=True)
+                        ],
+                    )
                 self._bump()
 
     def delete_articles(self, doc_ids: Iterable[str]) -> int:
@@ -288,6 +311,7 @@ class Store:
         return removed
 
     def _delete_rows(self, doc_id: str) -> int:
+        self.db.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         return self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
 
@@ -393,6 +417,22 @@ class Store:
                 art,
             )
         return out
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """chunk_id -> its sentences' unit vectors (float32, one row per sentence)."""
+        if not chunk_ids:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._rows(
+            f"SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id IN ({marks})",
+            tuple(chunk_ids),
+        )
+        dim = int(self.manifest.get("dimension") or 0)
+        return {
+            cid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+            for cid, blob in rows
+            if dim
+        }
 
     def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:
         return {r[0] for r in self._rows(f"SELECT doc_id FROM articles WHERE {sql}", params)}

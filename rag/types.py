@@ -53,6 +53,8 @@ class Passage:
     article: Article
     score: float
     rank: int
+    # unit vectors of chunk.sentences, stored at ingest (None: the answerer embeds them itself)
+    vectors: Any = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True)

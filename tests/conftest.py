@@ -37,7 +37,7 @@ def make_settings(tmp: Path, **kw: object) -> Settings:
 
 @pytest.fixture(scope="session")
 def embedder() -> Embedder:
-    return Embedder(Settings().embed_model)
+    return Embedder.from_settings(Settings())
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from rag.engine import Engine
+
 from .conftest import DATA, ROOT
 
 RAG = [sys.executable, "-m", "rag"]
@@ -173,3 +175,26 @@ def test_chat_follow_up_keeps_the_subject(index: Path, workdir: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "(searched for: How old was she? (" in result.stdout
     assert result.stdout.count("chess_final chars") >= 2
+
+
+def test_ask_with_onnx_encoder_does_not_import_torch(engine: Engine) -> None:
+    """The ONNX encoders answer with tokenizers + onnxruntime: a cold `rag ask` stays fast."""
+    if engine.embedder.encoder == "torch":
+        pytest.skip("RAG_ENCODER=torch: this index was built with torch")
+    code = (
+        "import sys\n"
+        "from rag.cli import app\n"
+        "app(['ask', 'Who won the Brenholt chess tournament?'], standalone_mode=False)\n"
+        "print(*(m in sys.modules for m in ('torch', 'transformers', 'sentence_transformers')))"
+    )
+    env = {
+        **os.environ,
+        "RAG_INDEX_DIR": str(engine.settings.index_dir),
+        "RAG_ENCODER": engine.embedder.encoder,
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=False
+    )
+    assert out.returncode == 0, out.stderr
+    assert "Mira Okafor" in out.stdout
+    assert out.stdout.split()[-3:] == ["False", "False", "False"]

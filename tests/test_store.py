@@ -101,6 +101,17 @@ def test_mismatched_embedding_model_is_refused(fresh: Engine, docs: Path, tmp_pa
         Store(other)
 
 
+def test_index_built_with_another_encoder_is_refused(
+    fresh: Engine, docs: Path, tmp_path: Path
+) -> None:
+    fresh.ingest([docs])
+    assert fresh.store.manifest["encoder"] == fresh.embedder.encoder
+    assert fresh.store.manifest["sentence_vectors"] == "float16"
+    other = "torch" if fresh.embedder.encoder != "torch" else "onnx"
+    with pytest.raises(IndexMismatchError, match="encoder"):
+        Store(make_settings(tmp_path, encoder=other))
+
+
 def test_bm25_is_rebuilt_when_stale(fresh: Engine, docs: Path) -> None:
     fresh.ingest([docs])
     shutil.rmtree(fresh.settings.index_dir / "bm25")

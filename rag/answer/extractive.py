@@ -21,8 +21,9 @@ from ..types import Answer, AnswerSentence, Citation, Passage
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
 REDUNDANT = 0.7  # share of a sentence's terms already in the answer that makes it add nothing
 HEADLINE_PENALTY = 0.05  # a headline sums up; the body sentence it restates carries detail
-# Embedding a sentence costs about 20 ms on a 2-core CPU: beyond this many candidates, only
-# those sharing the most terms with the question (then from the best passages) are embedded.
+# Sentence vectors are stored at ingest; without them (passages not from the index) embedding a
+# sentence costs about 20 ms on a 2-core CPU. Either way only this many candidates are scored:
+# those sharing the most terms with the question, then from the best passages.
 MAX_EMBEDDED = 24
 TYPE_BONUS = 0.08  # added when a sentence holds the kind of thing asked for (number, date),
 # taken off when it does not
@@ -81,6 +82,12 @@ def shortlist(overlaps: list[float], ranks: list[int], limit: int) -> list[int]:
     return sorted(order[:limit])
 
 
+def _aligned(p: Passage) -> bool:
+    """The passage carries one stored vector per sentence of its chunk."""
+    v = p.vectors
+    return v is not None and len(v) == len(p.chunk.sentences)
+
+
 def is_headline(sentence: str, title: str) -> bool:
     """A first line that is the title and does not end like a sentence (a lede does)."""
     line = sentence.lstrip("# ")
@@ -137,11 +144,14 @@ class ExtractiveBackend:
         """Every sentence of the passages, scored, best first (each sentence once)."""
         seen: set[tuple[str, int]] = set()
         spans: list[tuple[Passage, int, int]] = []
+        stored: list[np.ndarray | None] = []  # each sentence's vector from the index, if any
         for p in passages:
-            for s, e in p.chunk.sentences:
+            rows = p.vectors if _aligned(p) else None
+            for j, (s, e) in enumerate(p.chunk.sentences):
                 if (p.article.doc_id, s) not in seen:
                     seen.add((p.article.doc_id, s))
                     spans.append((p, s, e))
+                    stored.append(None if rows is None else rows[j])
         if not spans:
             return [], np.zeros((0, len(vector)), dtype=np.float32)
         q_terms = set(terms(question))
@@ -149,8 +159,11 @@ class ExtractiveBackend:
         overlaps = [len(q_terms & set(terms(t))) / len(q_terms) if q_terms else 0.0 for t in texts]
         keep = shortlist(overlaps, [p.rank for p, _, _ in spans], MAX_EMBEDDED)
         spans, texts = [spans[i] for i in keep], [texts[i] for i in keep]
-        overlaps = [overlaps[i] for i in keep]
-        vectors = self.embedder.encode_cached(texts)
+        overlaps, kept = [overlaps[i] for i in keep], [stored[i] for i in keep]
+        if all(v is not None for v in kept):
+            vectors = np.stack(kept)  # type: ignore[arg-type]  # computed once at ingest
+        else:
+            vectors = self.embedder.encode_cached(texts)
         cosine = vectors @ vector
         w = self.settings.lexical_weight
         scored = []

@@ -1,0 +1,1 @@
+"""`make bench`: our engine against the stock LlamaIndex pipeline, and our engine at scale."""

@@ -1,0 +1,83 @@
+"""bench/results/latest.json -> the README table (markdown) and a PNG plot."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+ROWS = [
+    ("ingest MB/s of article text", "mb_per_s", "{:.4f}"),
+    ("ingest chunks/s", "chunks_per_s", "{:.1f}"),
+    ("chunks", "chunks", "{:.0f}"),
+    ("ingest peak RSS (MB)", "ingest_rss_mb", "{:.0f}"),
+    ("index on disk (MB)", "index_mb", "{:.1f}"),
+    ("retrieval p50 / p95 (ms)", ("retrieve_p50_ms", "retrieve_p95_ms"), "{:.0f}"),
+    ("full answer p50 / p95 (ms)", ("answer_p50_ms", "answer_p95_ms"), "{:.0f}"),
+    ("query process peak RSS (MB)", "query_rss_mb", "{:.0f}"),
+    ("cold ask, median (s)", "cold_ask_s", "{:.2f}"),
+    ("evidence hit@5", "hit@5", "{:.3f}"),
+]
+
+
+def _cell(d: dict[str, Any], key: Any, fmt: str) -> str:
+    if isinstance(key, tuple):
+        return " / ".join(fmt.format(d[k]) for k in key)
+    return fmt.format(d[key])
+
+
+def table(r: dict[str, Any]) -> str:
+    lines = []
+    if "ratios" in r:
+        lines += ["| | ours | stock LlamaIndex | ours / stock |", "|---|---|---|---|"]
+        for label, key, fmt in ROWS:
+            k = key[0] if isinstance(key, tuple) else key
+            ratio = r["ratios"].get(k)
+            cell = f"{ratio:.2f}×" if ratio is not None and k != "chunks" else ""
+            ours, stock = _cell(r["ours"], key, fmt), _cell(r["stock"], key, fmt)
+            lines.append(f"| {label} | {ours} | {stock} | {cell} |")
+    if r.get("scale"):
+        lines += [
+            "",
+            "| chunks | answer p50 / p95 (ms) | retrieval p50 (ms) | query RSS (MB) | "
+            "ingest RSS (MB) | index (MB) | hit@5 | corpus vectors |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for s in r["scale"]:
+            lines.append(
+                f"| {s['chunks']} | {s['p50_ms']:.0f} / {s['p95_ms']:.0f} | "
+                f"{s['retrieve_p50_ms']:.0f} | {s['rss_mb']:.0f} | {s['ingest_rss_mb']:.0f} | "
+                f"{s['index_mb']:.0f} | {s['hit@5']:.2f} | {s['corpus_vectors']} |"
+            )
+    return "\n".join(lines)
+
+
+def plot(r: dict[str, Any], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    if "ratios" in r:
+        keys = ["mb_per_s", "answer_p50_ms", "cold_ask_s", "ingest_rss_mb", "hit@5"]
+        x = range(len(keys))
+        axes[0].bar([i - 0.2 for i in x], [r["ratios"].get(k, 0) for k in keys], 0.4, label="ours")
+        axes[0].bar([i + 0.2 for i in x], [1.0] * len(keys), 0.4, label="stock = 1")
+        axes[0].set_xticks(list(x), keys, rotation=20)
+        axes[0].set_title("ours / stock (RealTime QA slice)")
+        axes[0].legend()
+    if r.get("scale"):
+        s = r["scale"]
+        n = [row["chunks"] for row in s]
+        axes[1].plot(n, [row["p50_ms"] for row in s], "o-", label="answer p50 (ms)")
+        axes[1].plot(n, [row["p95_ms"] for row in s], "s--", label="answer p95 (ms)")
+        axes[1].set_xscale("log")
+        axes[1].set_xlabel("chunks")
+        axes[1].set_ylabel("ms")
+        twin = axes[1].twinx()
+        twin.plot(n, [row["rss_mb"] for row in s], "^:", color="gray", label="query RSS (MB)")
+        twin.set_ylabel("MB")
+        axes[1].legend(loc="upper left")
+        axes[1].set_title("ours at scale (synthetic)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)

@@ -1,0 +1,63 @@
+"""The ONNX encoder against the torch one it was exported from, on the real model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from rag.embed import Embedder
+from rag.settings import Settings
+
+from .conftest import DATA
+
+TEXTS = [
+    "Who won the Brenholt chess tournament?",
+    "The Aldmere swing bridge shuts for repairs on 14 March.",
+    "ok",
+    *(p.read_text(encoding="utf-8") for p in sorted(DATA.glob("*.txt"))),  # longer than 256 pieces
+]
+
+
+@pytest.fixture(scope="module")
+def torch_embedder() -> Embedder:
+    return Embedder(Settings().embed_model, encoder="torch")
+
+
+def onnx_embedder(encoder: str, tmp: Path | None = None) -> Embedder:
+    s = Settings()
+    return Embedder(s.embed_model, batch_size=4, encoder=encoder, cache_dir=tmp or s.cache_dir)
+
+
+def test_onnx_fp32_matches_torch(torch_embedder: Embedder) -> None:
+    ref = torch_embedder.encode(TEXTS)
+    got = onnx_embedder("onnx").encode(TEXTS)  # batches of 4 of unequal length: padding
+    assert got.shape == ref.shape
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+    assert (got * ref).sum(axis=1).min() > 1 - 1e-4
+
+
+def test_onnx_int8_stays_close_to_torch(torch_embedder: Embedder) -> None:
+    ref = torch_embedder.encode(TEXTS)
+    got = onnx_embedder("onnx-int8").encode(TEXTS)
+    cosine = (got * ref).sum(axis=1)
+    assert cosine.min() > 0.95, cosine
+    # what retrieval needs: each text stays nearest to its own torch vector
+    assert (np.argmax(got @ ref.T, axis=1) == np.arange(len(TEXTS))).all()
+
+
+def test_onnx_counts_and_sizes_like_torch(torch_embedder: Embedder) -> None:
+    onnx = onnx_embedder("onnx")
+    assert onnx.count_tokens(TEXTS) == torch_embedder.count_tokens(TEXTS)
+    assert (onnx.dimension, onnx.max_tokens) == (torch_embedder.dimension, 256)
+
+
+def test_export_is_cached_and_reused(tmp_path: Path) -> None:
+    first = onnx_embedder("onnx", tmp_path)
+    first.encode(["warm"])
+    files = sorted(p.name for p in tmp_path.rglob("*.onnx"))
+    assert files == ["model.onnx"]
+    stamp = next(tmp_path.rglob("model.onnx")).stat().st_mtime_ns
+    onnx_embedder("onnx", tmp_path).encode(["again"])
+    assert next(tmp_path.rglob("model.onnx")).stat().st_mtime_ns == stamp
