@@ -21,7 +21,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+import numpy as np
 
 from .lexical import STOPWORDS, terms
 from .types import Answer, AnswerSentence, Article, Citation, Passage, Support
@@ -218,6 +220,16 @@ class Checker(Protocol):
     def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement: ...
 
 
+def stored_vector(p: Passage, start: int, end: int) -> Any:
+    """The sentence's vector stored at ingest, or None when the passage carries none."""
+    if p.vectors is None or len(p.vectors) != len(p.chunk.sentences):
+        return None
+    try:
+        return p.vectors[p.chunk.sentences.index((start, end))]
+    except ValueError:
+        return None
+
+
 def label_of(score: float) -> Support:
     if score >= SUPPORTED_AT:
         return "supported"
@@ -243,9 +255,17 @@ class HeuristicChecker:
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
 
-    def similarities(self, claim: str, texts: list[str]) -> list[float]:
-        vectors = self.embedder.encode_cached([claim, *texts])
-        return [float(v @ vectors[0]) for v in vectors[1:]]
+    def similarities(self, claim: str, spans: list[tuple[Passage, int, int]]) -> list[float]:
+        """Cosine of the claim to each span: stored sentence vectors when the index has them."""
+        claim_vec = self.embedder.encode_cached([claim])[0]
+        stored = [stored_vector(p, s, e) for p, s, e in spans]
+        missing = [i for i, v in enumerate(stored) if v is None]
+        if missing:
+            fresh = self.embedder.encode_cached([spans[i][0].article.text[spans[i][1] : spans[i][2]]
+                                                 for i in missing])  # fmt: skip
+            for i, v in zip(missing, fresh, strict=True):
+                stored[i] = v
+        return [float(np.asarray(v, dtype=np.float32) @ claim_vec) for v in stored]
 
     def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
         claim = strip_markers(claim)
@@ -253,7 +273,7 @@ class HeuristicChecker:
         if not spans:
             return Judgement("unsupported", 0.0, None)
         texts = [p.article.text[s:e] for p, s, e in spans]
-        sims = self.similarities(claim, texts)
+        sims = self.similarities(claim, spans)
         ranked = sorted(range(len(spans)), key=lambda i: -sims[i])
         best = ranked[0]
         p, s, e = spans[best]
@@ -303,8 +323,6 @@ class CrossEncoderChecker:
         self.heuristic = HeuristicChecker(embedder)
 
     def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
-        import numpy as np
-
         base = self.heuristic.judge(claim, passages)
         if base.passage is None:
             return base
