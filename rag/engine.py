@@ -86,12 +86,7 @@ class Engine:
         self, question: str, top_k: int | None = None, filters: Filters | None = None
     ) -> Answer:
         """Answer from the articles: every sentence cited and checked, or an abstention."""
-        answer: Answer | None = None
-        for item in self.stream(question, None, top_k, filters):
-            if isinstance(item, Answer):
-                answer = item
-        assert answer is not None
-        return answer
+        return self.chat(question, None, top_k, filters)
 
     def chat(
         self,
