@@ -161,7 +161,9 @@ def main() -> None:
         "(labelled in the results; questions always use the model): the 2-core CPU embeds "
         "about 5-10 chunks/s",
     )
-    p.add_argument("--encoder", default="onnx", choices=["torch", "onnx", "onnx-int8"], help="ours")
+    p.add_argument(
+        "--encoder", default="onnx", choices=["torch", "onnx", "onnx-int8", "static"], help="ours"
+    )
     p.add_argument("--cold-runs", type=int, default=5)
     p.add_argument(
         "--pipelines", type=lambda s: s.split(","), default=["ours", "stock"], help="ours,stock"

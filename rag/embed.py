@@ -1,7 +1,9 @@
 """Texts -> unit-length vectors with a sentence-transformers model, loaded once, offline.
 
 The model runs in torch (sentence-transformers) or, by default, as an ONNX export through
-onnxruntime (rag/onnx_encoder.py), which keeps torch out of query-time processes.
+onnxruntime (rag/onnx_encoder.py), which keeps torch out of query-time processes. The `static`
+encoder is a word-piece table distilled from the model (rag/static_encoder.py): far faster to
+ingest with, somewhat less accurate.
 """
 
 from __future__ import annotations
@@ -47,7 +49,8 @@ class Embedder:
     ) -> None:
         self.name = name
         self.batch_size = batch_size
-        self.encoder = encoder  # "torch", "onnx" or "onnx-int8"; recorded in the index manifest
+        # "torch", "onnx", "onnx-int8" or "static"; recorded in the index manifest
+        self.encoder = encoder
         self.cache_dir = cache_dir or Path.home() / ".cache" / "rag"
         self._model: Any = None
         self._onnx: Any = None
@@ -63,20 +66,26 @@ class Embedder:
 
     @property
     def onnx(self) -> Any:
-        """The ONNX encoder (exported on first use); None when the encoder is torch."""
+        """The torch-free encoder (ONNX export or static table, made on first use); None when
+        the encoder is torch."""
         if self.encoder == "torch":
             return None
         if self._onnx is None:
             with self._lock:
                 if self._onnx is None:
-                    from .onnx_encoder import OnnxEncoder
+                    if self.encoder == "static":
+                        from .static_encoder import StaticEncoder
 
-                    self._onnx = OnnxEncoder(
-                        Path(resolve_model(self.name)),
-                        self.cache_dir,
-                        self.encoder == "onnx-int8",
-                        self.batch_size,
-                    )
+                        self._onnx = StaticEncoder(Path(resolve_model(self.name)), self.cache_dir)
+                    else:
+                        from .onnx_encoder import OnnxEncoder
+
+                        self._onnx = OnnxEncoder(
+                            Path(resolve_model(self.name)),
+                            self.cache_dir,
+                            self.encoder == "onnx-int8",
+                            self.batch_size,
+                        )
         return self._onnx
 
     @property

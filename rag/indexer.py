@@ -19,7 +19,7 @@ from .ingest import (
 )
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
-from .store import SENTENCE_VECTORS, TITLE_CHARS, Store, embed_text
+from .store import SENTENCE_VECTORS, TITLE_CHARS, ArticleWrite, Store, embed_text
 from .types import Article, Chunk
 
 EMBED_BATCH_CHUNKS = 256  # chunks embedded together, across articles
@@ -130,23 +130,28 @@ class _Ingest:
         vectors = self.embedder.encode(texts + list(sentences))
         for row, text in enumerate(sentences, start=len(texts)):
             sentences[text] = row
+        writes: list[ArticleWrite] = []
         i = 0
         for p in self.pending:
             n = len(p.chunks)
             per_chunk = [
                 vectors[[sentences[p.article.text[s:e]] for s, e in c.sentences]] for c in p.chunks
             ]
-            self.store.write_article(
-                p.article,
-                p.chunks,
-                vectors[i : i + n],
-                p.content_hash,
-                p.record_hash,
-                p.root,
-                per_chunk,
+            writes.append(
+                ArticleWrite(
+                    p.article,
+                    p.chunks,
+                    vectors[i : i + n],
+                    p.content_hash,
+                    p.record_hash,
+                    p.root,
+                    per_chunk,
+                )
             )
             i += n
-            self.report.chunks += n
+        self.store.write_articles(writes)
+        for p in self.pending:
+            self.report.chunks += len(p.chunks)
             self.report.chars += len(p.article.text)
             bucket = self.report.updated if p.article.doc_id in self.known else self.report.added
             bucket.append(p.article.doc_id)

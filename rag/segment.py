@@ -24,13 +24,17 @@ MAX_LINE_CHARS = 20_000  # longer lines reach punkt in pieces
 
 @lru_cache(maxsize=1)
 def _punkt():  # type: ignore[no-untyped-def]
+    import importlib.util
     import os
 
-    import llama_index.core
     import nltk
     from nltk.tokenize.punkt import PunktTokenizer
 
-    cache = os.path.join(os.path.dirname(llama_index.core.__file__), "_static", "nltk_cache")
+    # the data folder inside llama-index-core, found without importing it (that takes seconds)
+    spec = importlib.util.find_spec("llama_index.core")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("llama-index-core is not installed — run `make install`")
+    cache = os.path.join(list(spec.submodule_search_locations)[0], "_static", "nltk_cache")
     if cache not in nltk.data.path:
         nltk.data.path.insert(0, cache)
     return PunktTokenizer("english")

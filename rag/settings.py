@@ -48,10 +48,11 @@ class Settings(BaseSettings):
         description="sentence-transformers model name or local path.",
     )
     embed_batch_size: int = Field(64, ge=1, description="Texts per embedding batch.")
-    encoder: Literal["torch", "onnx", "onnx-int8"] = Field(
+    encoder: Literal["torch", "onnx", "onnx-int8", "static"] = Field(
         "onnx",
-        description="What runs the embedding model: sentence-transformers (torch), or its ONNX "
-        "export through onnxruntime, fp32 or int8-quantised (no torch at query time).",
+        description="What runs the embedding model: sentence-transformers (torch), its ONNX "
+        "export through onnxruntime, fp32 or int8-quantised (no torch at query time), or a "
+        "static word-piece table distilled from it (fastest ingest, lower quality).",
     )
     cache_dir: Path = Field(
         Path.home() / ".cache" / "rag",

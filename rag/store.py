@@ -13,6 +13,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -84,6 +85,19 @@ def _http_client(url: str, chroma_settings: Any, timeout: float) -> Any:
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(timeout)
     return client
+
+
+@dataclass
+class ArticleWrite:
+    """One article's chunks and vectors, ready to be stored."""
+
+    article: Article
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    content_hash: str
+    record_hash: str
+    root: str | None
+    sentence_vectors: list[np.ndarray] | None = None  # per chunk: one row per sentence
 
 
 class Store:
@@ -220,77 +234,97 @@ class Store:
 
         `sentence_vectors[i]` holds one unit vector per sentence of `chunks[i]`, in order.
         """
-        metas = []
-        for c in chunks:
-            meta: dict[str, Any] = {
-                "doc_id": c.doc_id,
-                "n": c.n,
-                "char_start": c.char_start,
-                "char_end": c.char_end,
-                "record_hash": record_hash,
-            }
-            if article.source:
-                meta["source"] = article.source
-            if (day := published_day(article.published)) is not None:
-                meta["published_day"] = day
-            metas.append(meta)
-        ids = [c.chunk_id for c in chunks]
+        item = ArticleWrite(
+            article, chunks, vectors, content_hash, record_hash, root, sentence_vectors
+        )
+        self.write_articles([item])
+
+    def write_articles(self, items: list[ArticleWrite]) -> None:
+        """Replace several articles at once: one Chroma upsert and one SQLite transaction.
+
+        Chroma is written first and SQLite commits last, so a crash in between leaves vectors
+        that `repair` drops (SQLite does not vouch for them). One upsert per article cost
+        about 10 ms a chunk; one per batch costs a fraction of that.
+        """
+        ids: list[str] = []
+        vectors: list[np.ndarray] = []
+        metas: list[dict[str, Any]] = []
+        docs: list[str] = []
+        for it in items:
+            for c in it.chunks:
+                meta: dict[str, Any] = {
+                    "doc_id": c.doc_id,
+                    "n": c.n,
+                    "char_start": c.char_start,
+                    "char_end": c.char_end,
+                    "record_hash": it.record_hash,
+                }
+                if it.article.source:
+                    meta["source"] = it.article.source
+                if (day := published_day(it.article.published)) is not None:
+                    meta["published_day"] = day
+                metas.append(meta)
+                ids.append(c.chunk_id)
+                docs.append(c.text)
+            if it.chunks:
+                vectors.append(np.asarray(it.vectors, dtype=np.float32))
         with self._lock:
-            old = self.chunk_count(article.doc_id)
-            if chunks:
+            stale = [
+                f"{it.article.doc_id}#{n}"
+                for it in items
+                for n in range(len(it.chunks), self.chunk_count(it.article.doc_id))
+            ]
+            if ids:
                 self._chroma(
                     "upsert",
                     ids=ids,
-                    embeddings=vectors.tolist(),
+                    embeddings=np.concatenate(vectors),
                     metadatas=metas,
-                    documents=[c.text for c in chunks],
+                    documents=docs,
                 )
-            stale = [f"{article.doc_id}#{n}" for n in range(len(chunks), old)]
             if stale:
                 self._chroma("delete", ids=stale)
             with self.db:
-                self._delete_rows(article.doc_id)
-                self.db.execute(
-                    "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                    (
-                        article.doc_id,
-                        article.title,
-                        article.source,
-                        article.published,
-                        article.url,
-                        article.author,
-                        article.path,
-                        root,
-                        content_hash,
-                        record_hash,
-                        article.text,
-                        len(chunks),
-                        time.time(),
-                    ),
-                )
-                self.db.executemany(
-                    "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
-                    [
-                        (
-                            c.chunk_id,
-                            c.doc_id,
-                            c.n,
-                            c.char_start,
-                            c.char_end,
-                            json.dumps(c.sentences),
-                        )
-                        for c in chunks
-                    ],
-                )
-                if sentence_vectors is not None:
-                    self.db.executemany(
-                        "INSERT INTO sentence_vectors VALUES (?,?,?)",
-                        [
-                            (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
-                            for c, v in zip(chunks, sentence_vectors, strict=True)
-                        ],
-                    )
+                for it in items:
+                    self._write_rows(it)
                 self._bump()
+
+    def _write_rows(self, it: ArticleWrite) -> None:
+        article, chunks = it.article, it.chunks
+        self._delete_rows(article.doc_id)
+        self.db.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.doc_id,
+                article.title,
+                article.source,
+                article.published,
+                article.url,
+                article.author,
+                article.path,
+                it.root,
+                it.content_hash,
+                it.record_hash,
+                article.text,
+                len(chunks),
+                time.time(),
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+            [
+                (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end, json.dumps(c.sentences))
+                for c in chunks
+            ],
+        )
+        if it.sentence_vectors is not None:
+            self.db.executemany(
+                "INSERT INTO sentence_vectors VALUES (?,?,?)",
+                [
+                    (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
+                    for c, v in zip(chunks, it.sentence_vectors, strict=True)
+                ],
+            )
 
     def delete_articles(self, doc_ids: Iterable[str]) -> int:
         """Remove articles from every part of the index; returns how many were removed."""

@@ -61,3 +61,59 @@ def test_export_is_cached_and_reused(tmp_path: Path) -> None:
     stamp = next(tmp_path.rglob("model.onnx")).stat().st_mtime_ns
     onnx_embedder("onnx", tmp_path).encode(["again"])
     assert next(tmp_path.rglob("model.onnx")).stat().st_mtime_ns == stamp
+
+
+# -- the static encoder: a word-piece table distilled from the same model --------------------
+
+
+@pytest.fixture(scope="module")
+def static_embedder() -> Embedder:
+    return onnx_embedder("static")  # distilled into the shared cache on first use (~30 s)
+
+
+def test_static_encoder_shape_counts_and_cache(static_embedder: Embedder) -> None:
+    vecs = static_embedder.encode(TEXTS)
+    assert vecs.shape == (len(TEXTS), 256)
+    assert np.allclose(np.linalg.norm(vecs, axis=1), 1.0, atol=1e-5)
+    # chunks are sized exactly as for the transformer
+    assert static_embedder.count_tokens(TEXTS) == onnx_embedder("onnx").count_tokens(TEXTS)
+    assert static_embedder.max_tokens == 256
+    table = next(static_embedder.cache_dir.rglob("static/*/model.safetensors"))
+    stamp = table.stat().st_mtime_ns
+    again = onnx_embedder("static").encode(TEXTS)  # loaded from the cache, not distilled again
+    assert table.stat().st_mtime_ns == stamp
+    assert np.allclose(again, vecs, atol=1e-6)  # no batch effects: a lookup table
+
+
+def test_static_encoder_ranks_the_matching_sentence_first(static_embedder: Embedder) -> None:
+    sentences = [
+        "The Aldmere swing bridge shuts for repairs on 14 March.",
+        "Astronomers at the hill observatory photographed a comet.",
+        "Train drivers walked out over pay, stopping services to the coast.",
+        "The museum reported that two paintings were stolen overnight.",
+    ]
+    questions = [
+        "When does the swing bridge close for repair work?",
+        "What did the observatory's astronomers take a picture of?",
+        "Why did the train drivers strike?",
+        "What was taken from the museum?",
+    ]
+    sims = static_embedder.encode(questions) @ static_embedder.encode(sentences).T
+    assert (sims.argmax(axis=1) == np.arange(len(questions))).all(), sims
+
+
+def test_static_encoder_loads_without_torch(static_embedder: Embedder) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from rag.embed import Embedder\n"
+        "from rag.settings import Settings\n"
+        "e = Embedder(Settings().embed_model, encoder='static')\n"
+        "print(e.encode(['a question']).shape)\n"
+        "assert 'torch' not in sys.modules and 'onnxruntime' not in sys.modules\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "(1, 256)" in out.stdout

@@ -126,3 +126,32 @@ def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:
     assert "observatory#0" not in chroma_ids(fresh)
     hits = fresh.store.lexical("Mount Kessel telescope Agnes Whitlow", 5, None)
     assert all(not h.startswith("observatory") for h in hits)
+
+
+def test_static_encoder_index_answers_and_is_refused_by_the_default(
+    docs: Path, tmp_path: Path
+) -> None:
+    settings = make_settings(tmp_path / "static", encoder="static")
+    engine = Engine(settings)
+    report = engine.ingest([docs])
+    assert report.exit_code == 0 and len(report.added) == 3
+    assert engine.store.manifest["encoder"] == "static"
+    answer = engine.ask("When does the Aldmere swing bridge shut for repairs?")
+    assert answer.citations and answer.citations[0].doc_id == "harbour_bridge"
+    assert "14 March" in answer.text
+    with pytest.raises(IndexMismatchError, match="encoder"):
+        Store(make_settings(tmp_path / "static", encoder="onnx"))
+
+
+def test_one_batch_write_replaces_shrunk_articles(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    long = docs / "observatory.txt"
+    long.write_text((long.read_text() + "\n") * 12)  # several chunks
+    grown = fresh.ingest([docs])
+    assert grown.updated == ["observatory"] and grown.chunks > 3
+    many = {i for i in chroma_ids(fresh) if i.startswith("observatory#")}
+    assert len(many) == grown.chunks
+    long.write_text("The observatory closed for the winter.\n")  # back to one chunk
+    fresh.ingest([docs])
+    assert {i for i in chroma_ids(fresh) if i.startswith("observatory#")} == {"observatory#0"}
+    assert fresh.store.chunk_count() == len(chroma_ids(fresh)) == 3
