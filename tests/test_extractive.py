@@ -34,3 +34,32 @@ def test_when_in_a_clause_asks_for_no_date(embedder: Embedder) -> None:
     text = "A spokesperson declined to comment when asked about the images."
     abstained, answer = ask(embedder, "How did the spokesperson respond when asked?", text)
     assert not abstained and "declined to comment" in answer
+
+
+def test_how_long_needs_a_length_of_time(embedder: Embedder) -> None:
+    topic = (
+        "The minister met the ambassador in Washington. One official at the meeting said it "
+        "had gone well, and a second person said the ambassador listened."
+    )
+    abstained, _ = ask(
+        embedder, "How long did the minister's meeting with the ambassador last?", topic
+    )
+    assert abstained  # "a second person" and "one" are not durations
+    timed = topic + " The meeting lasted two hours and ended without a statement."
+    abstained, text = ask(
+        embedder, "How long did the minister's meeting with the ambassador last?", timed
+    )
+    assert not abstained and "two hours" in text
+
+
+def test_what_calendar_date_needs_a_date(embedder: Embedder) -> None:
+    text = "The minister met the ambassador in Washington to discuss the images."
+    abstained, _ = ask(
+        embedder, "On what calendar date did the minister meet the ambassador?", text
+    )
+    assert abstained
+    dated = "The minister met the ambassador in Washington on 12 January to discuss the images."
+    abstained, answer = ask(
+        embedder, "On what calendar date did the minister meet the ambassador?", dated
+    )
+    assert not abstained and "12 January" in answer

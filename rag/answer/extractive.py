@@ -36,11 +36,20 @@ _NUMERIC_Q = re.compile(
 )
 # "when" opens the question ("When did…", "…, and when?"), not a clause ("respond when asked")
 _WHEN_Q = re.compile(
-    r"^\W*when\b|\band when\b|\bwhat (day|date|year|month|time)\b|\bwhich (day|date|year|month)\b",
+    r"^\W*when\b|\band when\b|\b(what|which)( \w+)? (day|date|weekday|year|month)\b|\bwhat time\b",
     re.I,
+)
+_DURATION_Q = re.compile(
+    r"\bhow long\b|\bfor how many (seconds|minutes|hours|days|weeks|months)\b", re.I
 )
 _SAID_Q = re.compile(r"\bwhat (did|does|has|have) .+ (say|said|tell|told|write|wrote)\b", re.I)
 _QUOTE = re.compile(r"[“”\"]")
+_DURATION = re.compile(
+    r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few"
+    r"|many|dozens of|hundreds of)[ -](more |full |whole )?(minute|hour|day|night|week|fortnight"
+    r"|month|year|decade)s?\b|\b\d[\d,.]* seconds?\b|\b(all|whole) (day|night|week)\b",
+    re.I,
+)  # "a second person" is no length of time
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
     re.I,
@@ -60,9 +69,17 @@ def type_match(question: str, sentence: str) -> bool | None:
 
     >>> type_match("When does the bridge close?", "It closes on 14 March.")
     True
+    >>> type_match("How long did the meeting last?", "A second person said it went well.")
+    False
+    >>> type_match("How long will the bridge be shut?", "It shuts for six weeks.")
+    True
+    >>> type_match("On what calendar date did they meet?", "They met in Washington.")
+    False
     """
     if _WHEN_Q.search(question):
         return bool(_DATE.search(sentence))
+    if _DURATION_Q.search(question):  # a length of time, not any number ("one person said")
+        return bool(_DURATION.search(sentence))
     if _NUMERIC_Q.search(question):
         return bool(_NUMBER.search(sentence))
     if _SAID_Q.search(question):
@@ -200,7 +217,7 @@ class ExtractiveBackend:
 
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:
         scored, vectors = self.score(question, passages, vector)
-        if _NUMERIC_Q.search(question) or _WHEN_Q.search(question):
+        if _NUMERIC_Q.search(question) or _WHEN_Q.search(question) or _DURATION_Q.search(question):
             # a how-many or when question is answered only by a sentence holding a number or a
             # date; the articles may discuss the topic yet not give one
             scored = [c for c in scored if type_match(question, c.text)]
