@@ -25,16 +25,25 @@ def _cell(d: dict[str, Any], key: Any, fmt: str) -> str:
     return fmt.format(d[key])
 
 
+def _ratio(ratios: dict[str, float], key: str) -> str:
+    value = ratios.get(key)
+    return f"{value:.2f}×" if value is not None and key != "chunks" else ""
+
+
 def table(r: dict[str, Any]) -> str:
     lines = []
     if "ratios" in r:
-        lines += ["| | ours | stock LlamaIndex | ours / stock |", "|---|---|---|---|"]
+        variants = r.get("variants", {})
+        head = "| | ours | stock LlamaIndex | ours / stock |"
+        head += "".join(f" ours, {enc} encoder | ours ({enc}) / stock |" for enc in variants)
+        lines += [head, "|---|---|---|---|" + "---|---|" * len(variants)]
         for label, key, fmt in ROWS:
-            k = key[0] if isinstance(key, tuple) else key
-            ratio = r["ratios"].get(k)
-            cell = f"{ratio:.2f}×" if ratio is not None and k != "chunks" else ""
+            k = str(key[0] if isinstance(key, tuple) else key)
             ours, stock = _cell(r["ours"], key, fmt), _cell(r["stock"], key, fmt)
-            lines.append(f"| {label} | {ours} | {stock} | {cell} |")
+            row = f"| {label} | {ours} | {stock} | {_ratio(r['ratios'], k)} |"
+            for enc, v in variants.items():
+                row += f" {_cell(v, key, fmt)} | {_ratio(r['variant_ratios'][enc], k)} |"
+            lines.append(row)
     if r.get("scale"):
         lines += [
             "",

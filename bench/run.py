@@ -89,20 +89,22 @@ def side_by_side(opts: argparse.Namespace, work: Path) -> dict[str, Any]:
     out: dict[str, Any] = {}
     q0 = questions[0]["question"]
     for name in opts.pipelines:
-        args = {"corpus": str(corpus), "index": str(work / f"{name}-index")}
-        args["encoder"] = opts.encoder
-        ingest = step(f"ingest-{name}", args)
-        query = step(f"query-{name}", {**args, "questions": questions})
-        if name == "ours":
-            env = {"RAG_INDEX_DIR": args["index"], "RAG_ENCODER": opts.encoder}
+        kind, _, encoder = name.partition(":")  # "ours:static": ours with another encoder
+        encoder = encoder or opts.encoder
+        args = {"corpus": str(corpus), "index": str(work / f"{name.replace(':', '-')}-index")}
+        args["encoder"] = encoder
+        ingest = step(f"ingest-{kind}", args)
+        query = step(f"query-{kind}", {**args, "questions": questions})
+        if kind == "ours":
+            env = {"RAG_INDEX_DIR": args["index"], "RAG_ENCODER": encoder}
             c = cold([str(Path(sys.executable).parent / "rag"), "ask", q0], env, opts.cold_runs)
         else:
             cmd = [sys.executable, "-m", "bench.worker", "ask-stock"]
             c = cold([*cmd, json.dumps({**args, "question": q0})], {}, opts.cold_runs)
         print(f"  cold ask: {c['cold_ask_s']:.2f} s", flush=True)
         out[name] = {**ingest, **query, **c, "mb": mb, "mb_per_s": mb / ingest["ingest_s"]}
-    if "ours" in out:
-        out["ours"]["encoder"] = opts.encoder
+        if kind == "ours":
+            out[name]["encoder"] = encoder
     return out
 
 
@@ -150,7 +152,7 @@ def main() -> None:
     p.add_argument("--questions", type=int, default=20, help="RealTime QA questions in the slice")
     p.add_argument("--realtimeqa", type=Path, default=RTQA, help="folder of *_qa/*_gcs.jsonl")
     p.add_argument(
-        "--scale", type=lambda s: [int(x) for x in s.split(",") if x], default=[1000, 10000]
+        "--scale", type=lambda s: [int(x) for x in s.split(",") if x], default=[1000, 10000, 100000]
     )
     p.add_argument("--scale-questions", type=int, default=40)
     p.add_argument(
@@ -166,7 +168,10 @@ def main() -> None:
     )
     p.add_argument("--cold-runs", type=int, default=5)
     p.add_argument(
-        "--pipelines", type=lambda s: s.split(","), default=["ours", "stock"], help="ours,stock"
+        "--pipelines",
+        type=lambda s: s.split(","),
+        default=["ours", "stock", "ours:static"],
+        help="ours,stock[,ours:ENCODER]: ours:ENCODER repeats our run with another RAG_ENCODER",
     )
     p.add_argument("--skip-compare", action="store_true", help="only the scale runs")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
@@ -177,10 +182,16 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="rag-bench-") as tmp:
         work = Path(tmp)
         if not opts.skip_compare:
-            pair = side_by_side(opts, work)
-            result.update(pair)
-            if len(pair) == 2:
-                result["ratios"] = ratios(pair["ours"], pair["stock"])
+            runs = side_by_side(opts, work)
+            result.update({k: v for k, v in runs.items() if ":" not in k})
+            # "ours:ENCODER" runs: the same steps with another encoder, against the same stock
+            result["variants"] = {k.split(":")[1]: v for k, v in runs.items() if ":" in k}
+            if "stock" in runs:
+                if "ours" in runs:
+                    result["ratios"] = ratios(runs["ours"], runs["stock"])
+                result["variant_ratios"] = {
+                    enc: ratios(v, runs["stock"]) for enc, v in result["variants"].items()
+                }
         result["scale"] = scale(opts, work) if opts.scale else []
     result["machine"]["load_avg_end"] = os.getloadavg()
     result["seconds"] = time.perf_counter() - t0

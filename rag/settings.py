@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     )
     cache_dir: Path = Field(
         Path.home() / ".cache" / "rag",
-        description="Where the ONNX export of the embedding model is cached.",
+        description="Where the ONNX export and the static table of the model are cached.",
     )
     chunk_overlap: int = Field(0, ge=0, le=3, description="Sentences repeated between chunks.")
     abstain_threshold: float = Field(

@@ -18,3 +18,26 @@ def test_synthetic_corpus_is_deterministic_and_answerable(tmp_path: Path) -> Non
     for q, r in zip(questions, records, strict=True):
         place = q["question"].split(" did the ")[1].split()[0]
         assert q["doc"].startswith("synthetic/") and f"The {place} " in r["text"]
+
+
+def test_table_puts_each_encoder_variant_beside_stock() -> None:
+    from bench.report import table
+
+    keys = ["mb_per_s", "chunks_per_s", "chunks", "ingest_rss_mb", "index_mb", "retrieve_p50_ms"]
+    keys += ["retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms", "query_rss_mb", "cold_ask_s"]
+    ours = {k: 1.0 for k in [*keys, "hit@5"]}
+    stock = {**ours, "mb_per_s": 0.5}
+    static = {**ours, "mb_per_s": 2.0, "hit@5": 0.5}
+    result = {
+        "ours": ours,
+        "stock": stock,
+        "ratios": {"mb_per_s": 2.0, "hit@5": 1.0},
+        "variants": {"static": static},
+        "variant_ratios": {"static": {"mb_per_s": 4.0, "hit@5": 0.5}},
+    }
+    lines = table(result).splitlines()
+    assert "ours, static encoder" in lines[0] and "ours (static) / stock" in lines[0]
+    ingest = next(line for line in lines if line.startswith("| ingest MB/s"))
+    assert ingest.split("|")[4].strip() == "2.00×" and ingest.split("|")[6].strip() == "4.00×"
+    hit = next(line for line in lines if line.startswith("| evidence hit@5"))
+    assert hit.split("|")[5].strip() == "0.500" and hit.split("|")[6].strip() == "0.50×"
