@@ -69,11 +69,15 @@ def plot(r: dict[str, Any], path: Path) -> None:
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
     if "ratios" in r:
         keys = ["mb_per_s", "answer_p50_ms", "cold_ask_s", "ingest_rss_mb", "hit@5"]
-        x = range(len(keys))
-        axes[0].bar([i - 0.2 for i in x], [r["ratios"].get(k, 0) for k in keys], 0.4, label="ours")
-        axes[0].bar([i + 0.2 for i in x], [1.0] * len(keys), 0.4, label="stock = 1")
-        axes[0].set_xticks(list(x), keys, rotation=20)
-        axes[0].set_title("ours / stock (RealTime QA slice)")
+        bars = [("ours", r["ratios"])]
+        bars += [(f"ours, {enc}", v) for enc, v in r.get("variant_ratios", {}).items()]
+        bars += [("stock = 1", dict.fromkeys(keys, 1.0))]
+        width = 0.8 / len(bars)
+        for j, (label, values) in enumerate(bars):
+            xs = [i + (j - (len(bars) - 1) / 2) * width for i in range(len(keys))]
+            axes[0].bar(xs, [values.get(k, 0) for k in keys], width, label=label)
+        axes[0].set_xticks(list(range(len(keys))), keys, rotation=20)
+        axes[0].set_title("ratio to stock (RealTime QA slice)")
         axes[0].legend()
     if r.get("scale"):
         s = r["scale"]
@@ -86,7 +90,11 @@ def plot(r: dict[str, Any], path: Path) -> None:
         twin = axes[1].twinx()
         twin.plot(n, [row["rss_mb"] for row in s], "^:", color="gray", label="query RSS (MB)")
         twin.set_ylabel("MB")
-        axes[1].legend(loc="upper left")
+        twin.set_ylim(bottom=0)
+        axes[1].set_ylim(bottom=0)
+        handles = axes[1].get_legend_handles_labels()
+        extra = twin.get_legend_handles_labels()
+        axes[1].legend(handles[0] + extra[0], handles[1] + extra[1], loc="lower right")
         axes[1].set_title("ours at scale (synthetic)")
     fig.tight_layout()
     fig.savefig(path, dpi=110)
