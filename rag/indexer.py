@@ -22,8 +22,6 @@ from .settings import Settings
 from .store import SENTENCE_VECTORS, TITLE_CHARS, ArticleWrite, Store, embed_text
 from .types import Article, Chunk
 
-EMBED_BATCH_CHUNKS = 256  # chunks embedded together, across articles
-
 
 @dataclass
 class IngestReport:
@@ -110,7 +108,7 @@ class _Ingest:
         self.by_content[chash] = doc_id
         root = str(src.root.resolve())
         self.pending.append(_Pending(article, chunks, chash, rhash, root))
-        if sum(len(p.chunks) for p in self.pending) >= EMBED_BATCH_CHUNKS:
+        if sum(len(p.chunks) for p in self.pending) >= self.settings.ingest_batch_chunks:
             self.flush()
 
     def _still_there(self, doc_id: str) -> bool:

@@ -58,6 +58,12 @@ class Settings(BaseSettings):
         Path.home() / ".cache" / "rag",
         description="Where the ONNX export and the static table of the model are cached.",
     )
+    ingest_batch_chunks: int = Field(
+        256,
+        ge=1,
+        description="Chunks embedded and written together; a killed ingest redoes at most one "
+        "batch.",
+    )
     chunk_overlap: int = Field(0, ge=0, le=3, description="Sentences repeated between chunks.")
     abstain_threshold: float = Field(
         0.42, description="Answer only when the best sentence scores at least this."

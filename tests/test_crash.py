@@ -112,7 +112,8 @@ def test_ingest_killed_mid_run_completes_on_rerun_and_the_index_agrees(
 ) -> None:
     corpus, index = tmp_path / "corpus", tmp_path / "index"
     make_corpus(corpus, N)
-    env = {**os.environ, "RAG_INDEX_DIR": str(index)}
+    # small batches: each commits on its own, so the kill lands between commits
+    env = {**os.environ, "RAG_INDEX_DIR": str(index), "RAG_INGEST_BATCH_CHUNKS": "8"}
     before = kill_mid_ingest(corpus, env, index, at_least=3)
     assert 0 < before < N
     assert not (index / "manifest.json").exists()  # killed before the end of its first run
