@@ -39,7 +39,7 @@ def model_dir_for(model_dir: Path, cache_dir: Path) -> Path:
             f"the static encoder needs a local model folder with tokenizer.json, not {model_dir} "
             "— set RAG_ENCODER=onnx"
         )
-    out = Path(cache_dir) / "static" / fingerprint(model_dir)
+    out = Path(cache_dir) / "static" / f"{fingerprint(model_dir)}-pca{PCA_DIMS}"
     if not (out / "model.safetensors").exists():
         _distill(model_dir, out)
     return out
