@@ -61,6 +61,7 @@ class Settings(BaseSettings):
     ingest_batch_chunks: int = Field(
         256,
         ge=1,
+        le=4096,  # Chroma takes at most 5,461 records a call; a batch may overshoot by an article
         description="Chunks embedded and written together; a killed ingest redoes at most one "
         "batch.",
     )

@@ -103,6 +103,7 @@ def _distill(model_dir: Path, out: Path) -> None:
     StaticModel(vectors, tokenizer, config=config, normalize=True, max_length=None).save_pretrained(
         str(tmp)
     )
+    os.chmod(tmp, 0o755)  # mkdtemp makes it private; a shared cache folder must be readable
     try:
         os.replace(tmp, out)  # parallel first runs: one wins, the other's copy is dropped
     except OSError:

@@ -63,3 +63,20 @@ def test_what_calendar_date_needs_a_date(embedder: Embedder) -> None:
         embedder, "On what calendar date did the minister meet the ambassador?", dated
     )
     assert not abstained and "12 January" in answer
+
+
+def test_how_long_accepts_lengths_and_spans(embedder: Embedder) -> None:
+    cases = [
+        ("How long is the new runway at the airport?", "The new runway is 3,200 metres long."),
+        ("How long has the mayor led the town council?", "The mayor has led it since 2015."),
+        ("How long did the storm's blackout last?", "The storm's blackout lasted overnight."),
+    ]
+    for question, text in cases:
+        abstained, answer = ask(embedder, question, text)
+        assert not abstained and text in answer, question
+
+
+def test_named_days_in_a_question_ask_for_no_date(embedder: Embedder) -> None:
+    text = "Voters at the Election Day polls reported long queues and broken machines."
+    abstained, answer = ask(embedder, "What Election Day problems did voters report?", text)
+    assert not abstained and "broken machines" in answer

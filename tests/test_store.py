@@ -145,13 +145,24 @@ def test_static_encoder_index_answers_and_is_refused_by_the_default(
 
 def test_one_batch_write_replaces_shrunk_articles(fresh: Engine, docs: Path) -> None:
     fresh.ingest([docs])
-    long = docs / "observatory.txt"
-    long.write_text((long.read_text() + "\n") * 12)  # several chunks
+    bridge, sky = docs / "harbour_bridge.txt", docs / "observatory.txt"
+    bridge_text, sky_text = bridge.read_text(), sky.read_text()
+    bridge.write_text((bridge_text + "\n") * 12)  # several chunks each
+    sky.write_text((sky_text + "\n") * 12)
     grown = fresh.ingest([docs])
-    assert grown.updated == ["observatory"] and grown.chunks > 3
-    many = {i for i in chroma_ids(fresh) if i.startswith("observatory#")}
-    assert len(many) == grown.chunks
-    long.write_text("The observatory closed for the winter.\n")  # back to one chunk
+    assert sorted(grown.updated) == ["harbour_bridge", "observatory"]
+
+    def chroma_chunks(doc: str) -> set[str]:
+        return {i for i in chroma_ids(fresh) if i.startswith(doc + "#")}
+
+    big = {d: len(chroma_chunks(d)) for d in ("harbour_bridge", "observatory")}
+    assert min(big.values()) > 2
+    # both shrink, by different amounts, in the same batch
+    bridge.write_text((bridge_text + "\n") * 3)
+    sky.write_text("The observatory closed for the winter.\n")
     fresh.ingest([docs])
-    assert {i for i in chroma_ids(fresh) if i.startswith("observatory#")} == {"observatory#0"}
-    assert fresh.store.chunk_count() == len(chroma_ids(fresh)) == 3
+    assert chroma_chunks("observatory") == {"observatory#0"}
+    left = chroma_chunks("harbour_bridge")
+    assert 1 < len(left) < big["harbour_bridge"]
+    assert left == {f"harbour_bridge#{n}" for n in range(len(left))}
+    assert fresh.store.chunk_count() == len(chroma_ids(fresh))

@@ -36,7 +36,8 @@ _NUMERIC_Q = re.compile(
 )
 # "when" opens the question ("When did…", "…, and when?"), not a clause ("respond when asked")
 _WHEN_Q = re.compile(
-    r"^\W*when\b|\band when\b|\b(what|which)( \w+)? (day|date|weekday|year|month)\b|\bwhat time\b",
+    r"^\W*when\b|\band when\b|\bwhat time\b|\b(what|which)( (calendar|exact|specific|precise"
+    r"|particular))? (day|date|weekday|year|month)\b",
     re.I,
 )
 _DURATION_Q = re.compile(
@@ -44,12 +45,22 @@ _DURATION_Q = re.compile(
 )
 _SAID_Q = re.compile(r"\bwhat (did|does|has|have) .+ (say|said|tell|told|write|wrote)\b", re.I)
 _QUOTE = re.compile(r"[“”\"]")
+_WORD_NUMBER = (
+    r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
+    r"|hundred|several|few|many|dozens of|hundreds of"
+)
+# A length of time for a how-long question: any figure written in digits, a worded amount of
+# time ("six weeks", "a decade"), or a span ("since 2015", "until 30 June"). Worded numbers
+# alone are not enough: "one person said…", "a second person said…".
 _DURATION = re.compile(
-    r"\b(\d[\d,.]*|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|several|few"
-    r"|many|dozens of|hundreds of)[ -](more |full |whole )?(minute|hour|day|night|week|fortnight"
-    r"|month|year|decade)s?\b|\b\d[\d,.]* seconds?\b|\b(all|whole) (day|night|week)\b",
+    rf"\d|\b(a|an|{_WORD_NUMBER})[ -](more |full |whole )?(minute|min|hour|hr|day|night|week"
+    rf"|fortnight|month|year|yr|decade|centur(y|ie))s?\b|\b({_WORD_NUMBER}) seconds\b"
+    r"|\b(fortnight|overnight|for life|all (day|night|week))\b"
+    r"|\b(since|until|till|through)\b[^.;]{0,30}\b(monday|tuesday|wednesday|thursday|friday"
+    r"|saturday|sunday|january|february|march|april|may|june|july|august|september|october"
+    r"|november|december|spring|summer|autumn|winter|last|next|the end)\b",
     re.I,
-)  # "a second person" is no length of time
+)
 _NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|dozen|hundred|thousand|million|billion)\b",
     re.I,
@@ -75,6 +86,10 @@ def type_match(question: str, sentence: str) -> bool | None:
     True
     >>> type_match("On what calendar date did they meet?", "They met in Washington.")
     False
+    >>> [type_match("How long is it?", s) for s in ("It is 3,200 metres long.", "A century.")]
+    [True, True]
+    >>> type_match("What Election Day problems were reported?", "Queues were long.") is None
+    True
     """
     if _WHEN_Q.search(question):
         return bool(_DATE.search(sentence))
