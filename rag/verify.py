@@ -8,7 +8,8 @@ Two jobs:
       appear (normalised) in the cited passages or their headers;
   (b) containment: the share of the sentence's content terms found in the passages, and a
       penalty for each further term the passages never use (an added detail);
-  (c) similarity: MiniLM cosine between the sentence and the passages' closest sentence;
+  (c) similarity: the cosine between the sentence and the passages' closest sentence, with the
+      index's encoder (MiniLM by default);
   minus penalties for a flipped negation and for echoing an instruction found in an article.
   The score's thresholds were calibrated with `python -m rag.calibrate` (see README).
 `verify_drafts` applies a checker to every generated sentence: supported ones are cited to the
@@ -250,7 +251,7 @@ def candidate_sentences(
 class HeuristicChecker:
     """Facts + containment + sentence similarity; no model beyond the embedder."""
 
-    name = "heuristic (facts + term containment + MiniLM sentence similarity)"
+    name = "heuristic (facts + term containment + sentence similarity from the index's encoder)"
 
     def __init__(self, embedder: Embedder) -> None:
         self.embedder = embedder
