@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from rag.engine import Engine
-from rag.retrieve import diversify
+from rag.retrieve import diversify, fuse, tops_first
 
 from .conftest import ROOT
 
@@ -11,6 +11,17 @@ def test_diversify_spreads_over_articles_before_repeating_one() -> None:
     assert diversify(ranked, 3) == ["a#0", "b#0", "c#0"]
     assert diversify(ranked, 5) == ["a#0", "b#0", "c#0", "a#1", "a#2"]
     assert diversify(["a#0", "a#1"], 8) == ["a#0", "a#1"]
+
+
+def test_each_lists_best_hit_leads_even_when_the_other_list_misses_it() -> None:
+    dense = ["a#0", "c#0", "d#0", "e#0", "b#0"]  # sure of a; BM25 never finds it
+    lexical = ["b#0", "c#0", "d#0", "e#0"]
+    fused = [c for c, _ in fuse([dense, lexical])]
+    assert fused.index("a#0") > 2  # plain fusion buries it under items both lists hold
+    ranked = tops_first([dense, lexical], fused)
+    assert ranked[:2] == ["a#0", "b#0"] and sorted(ranked) == sorted(fused)
+    assert tops_first([dense, []], fused)[0] == "a#0"
+    assert tops_first([["c#0"], ["c#0"]], fused)[0] == "c#0"
 
 
 def test_many_articles_give_one_passage_each(engine: Engine) -> None:
