@@ -48,6 +48,10 @@ class RandomVectors:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
+    @property
+    def articles(self) -> RandomVectors:
+        return self  # article vectors too: the scale run times storage and search, not a model
+
     def encode(self, texts: list[str]) -> np.ndarray:
         rng = np.random.default_rng(len(texts))
         v = rng.standard_normal((len(texts), self.inner.dimension)).astype(np.float32)

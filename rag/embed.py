@@ -57,6 +57,7 @@ class Embedder:
         self._lock = threading.Lock()
         self._cache: dict[str, np.ndarray] = {}
         self._threads: int | None = None
+        self._articles: Embedder | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Embedder:
@@ -137,6 +138,29 @@ class Embedder:
             return list(self.onnx.count_tokens(texts))
         enc = self.model.tokenizer(list(texts), add_special_tokens=False)["input_ids"]
         return [len(ids) for ids in enc]
+
+    def prefix(self, text: str, pieces: int) -> str:
+        """The longest start of `text` that holds at most `pieces` word pieces."""
+        if self.onnx is not None:
+            offsets = self.onnx.tokenizer.encode(text, add_special_tokens=False).offsets
+        else:
+            enc = self.model.tokenizer(text, add_special_tokens=False, return_offsets_mapping=True)
+            offsets = enc["offset_mapping"]
+        if len(offsets) <= pieces:
+            return text
+        return text[: offsets[pieces - 1][1]] if pieces > 0 else ""
+
+    @property
+    def articles(self) -> Embedder:
+        """What embeds each article's headline and opening (its article vector): this model
+        itself, or for the static table, the transformer it was distilled from (ONNX)."""
+        if self.encoder != "static":
+            return self
+        if self._articles is None:
+            with self._lock:
+                if self._articles is None:
+                    self._articles = Embedder(self.name, self.batch_size, "onnx", self.cache_dir)
+        return self._articles
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 vectors, one row per text (batched, longest first)."""

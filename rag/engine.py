@@ -78,8 +78,18 @@ class Engine:
 
         store = self.store  # a missing or mismatched index fails before the model loads
         vector = self.embedder.encode_cached([question])[0]
+        lead_vector = None
+        if store.manifest.get("lead_tokens"):  # the index holds article vectors
+            lead_vector = self.embedder.articles.encode_cached([question])[0]
         return retrieve(
-            store, question, vector, top_k or self.settings.top_k, filters, self.settings.rrf_k
+            store,
+            question,
+            vector,
+            top_k or self.settings.top_k,
+            filters,
+            self.settings.rrf_k,
+            lead_vector,
+            self.settings.lead_weight,
         )
 
     def ask(

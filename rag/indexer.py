@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from .embed import Embedder
 from .ingest import (
     Limits,
@@ -57,6 +59,16 @@ def chunk_article(article: Article, embedder: Embedder, overlap: int = 0) -> lis
     budget = embedder.max_tokens - 2 - title_tokens  # 2: the [CLS] and [SEP] tokens
     spans = split_sentences(article.text)
     return make_chunks(article.doc_id, article.text, spans, embedder.count_tokens, budget, overlap)
+
+
+def lead_text(article: Article, embedder: Embedder, pieces: int) -> str:
+    """What an article vector embeds: the headline and the opening, `pieces` word pieces in all.
+
+    News puts what the story is about first; one short vector per article also keeps a long
+    article from outranking a short one by the number of its chunks (see retrieve.retrieve).
+    """
+    head = embed_text(article.title, article.text[: pieces * 40])  # ample: pieces are short
+    return embedder.prefix(head, pieces)
 
 
 @dataclass
@@ -126,11 +138,16 @@ class _Ingest:
         }
         # one call, so the encoder's length-sorted batches mix chunks and sentences freely
         vectors = self.embedder.encode(texts + list(sentences))
+        leads: list[np.ndarray | None] = [None] * len(self.pending)
+        if self.settings.lead_tokens:
+            encoder = self.embedder.articles
+            tops = [lead_text(p.article, encoder, self.settings.lead_tokens) for p in self.pending]
+            leads = list(encoder.encode(tops))
         for row, text in enumerate(sentences, start=len(texts)):
             sentences[text] = row
         writes: list[ArticleWrite] = []
         i = 0
-        for p in self.pending:
+        for p, lead in zip(self.pending, leads, strict=True):
             n = len(p.chunks)
             per_chunk = [
                 vectors[[sentences[p.article.text[s:e]] for s, e in c.sentences]] for c in p.chunks
@@ -144,6 +161,7 @@ class _Ingest:
                     p.record_hash,
                     p.root,
                     per_chunk,
+                    lead,
                 )
             )
             i += n
@@ -205,6 +223,8 @@ def run_ingest(
         dimension=embedder.dimension,
         chunk_tokens=embedder.max_tokens - 2,
         chunk_overlap=settings.chunk_overlap,
+        lead_tokens=settings.lead_tokens,
+        lead_encoder=embedder.articles.encoder if settings.lead_tokens else None,
         title_prefix_chars=TITLE_CHARS,
         segmenter=SEGMENTER,
         articles=store.article_count(),

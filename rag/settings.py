@@ -76,7 +76,17 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.35, ge=0, le=1, description="Weight of question-term overlap in sentence scores."
     )
-    rrf_k: int = Field(60, ge=1, description="Reciprocal rank fusion constant.")
+    rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
+    lead_tokens: int = Field(
+        32,
+        ge=0,
+        le=254,
+        description="Word pieces of each article's headline and opening embedded as its article "
+        "vector, a third retrieval list (0: none).",
+    )
+    lead_weight: int = Field(
+        3, ge=0, le=10, description="How many times the article-vector list counts in the fusion."
+    )
     collection: str = Field("articles", description="Chroma collection name.")
     chroma_timeout: float = Field(
         10.0, gt=0, description="Seconds to wait for a Chroma server before giving up."

@@ -123,3 +123,25 @@ def test_static_encoder_loads_without_torch(static_embedder: Embedder) -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "(1, 256)" in out.stdout
+
+
+@pytest.mark.parametrize("encoder", ["onnx", "torch"])
+def test_prefix_holds_at_most_the_asked_word_pieces(encoder: str, torch_embedder: Embedder) -> None:
+    embedder = torch_embedder if encoder == "torch" else onnx_embedder("onnx")
+    text = "\n".join(TEXTS[3:])  # far longer than 101 pieces
+    for pieces in (1, 7, 32, 100):
+        head = embedder.prefix(text, pieces)
+        assert text.startswith(head) and head
+        assert embedder.count_tokens([head])[0] <= pieces
+        assert embedder.count_tokens([head])[0] == pieces  # the longest: the text is longer
+        assert len(embedder.prefix(text, pieces + 1)) > len(head)
+    assert embedder.prefix("ok", 32) == "ok"
+    assert embedder.prefix(text, 0) == ""
+
+
+def test_article_vectors_come_from_the_transformer(static_embedder: Embedder) -> None:
+    onnx = onnx_embedder("onnx")
+    assert onnx.articles is onnx  # the model itself
+    articles = static_embedder.articles
+    assert articles.encoder == "onnx" and articles is static_embedder.articles
+    assert articles.encode(["a question"]).shape == (1, 384)

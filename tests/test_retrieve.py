@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from rag.engine import Engine
-from rag.retrieve import diversify, fuse, tops_first
+from rag.retrieve import diversify, fuse, lead_chunks, rank, tops_first
 
 from .conftest import ROOT
 
@@ -34,3 +34,36 @@ def test_one_article_still_fills_top_k(fresh: Engine) -> None:
     passages = fresh.retrieve("What did Ofcom do?", top_k=8)
     assert sorted(p.chunk.n for p in passages) == list(range(fresh.store.chunk_count()))
     assert len(passages) > 1
+
+
+def test_article_list_counts_by_its_weight() -> None:
+    # "x" is found only by its article vector (second); "a" is second in both chunk lists
+    dense = ["b#0", "a#0", "c#0"]
+    lexical = ["c#1", "a#0", "b#0"]
+    leads = ["b#0", "x#0", "c#0"]
+    ranked, scores = rank(dense, lexical, leads, lead_weight=3)
+    assert ranked[0] == "b#0" and ranked.index("x#0") < ranked.index("a#0")
+    ranked, _ = rank(dense, lexical, leads, lead_weight=1)
+    assert ranked.index("x#0") > ranked.index("a#0")
+    ranked, _ = rank(dense, lexical, leads, lead_weight=0)
+    assert "x#0" not in ranked and ranked[:2] == ["b#0", "c#1"]
+    assert rank(dense, lexical, [], lead_weight=3)[0] == ranked
+
+
+def test_articles_map_to_their_best_chunk_else_their_opening() -> None:
+    assert lead_chunks(["b", "a", "c"], [["a#2", "b#1"], ["b#0", "c#3"]]) == ["b#1", "a#2", "c#3"]
+    assert lead_chunks(["z"], [["a#2"], []]) == ["z#0"]
+
+
+def test_article_vectors_rank_articles_and_obey_filters(engine: Engine) -> None:
+    store = engine.store
+    assert store.manifest["lead_tokens"] == engine.settings.lead_tokens > 0
+    vector = engine.embedder.articles.encode(["Which bridge is closing for repairs?"])[0]
+    order = store.leads(vector, 50, None)
+    assert order[0] == "harbour_bridge"
+    assert sorted(order) == sorted(a["doc_id"] for a in engine.articles())
+    two = {"observatory", "rail_strike"}
+    assert set(store.leads(vector, 3, two)) == two
+    assert set(store.leads(vector, 50, {"observatory"})) == {"observatory"}
+    passages = engine.retrieve("Which bridge is closing for repairs?", top_k=3)
+    assert passages[0].article.doc_id == "harbour_bridge"

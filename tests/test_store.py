@@ -136,6 +136,7 @@ def test_static_encoder_index_answers_and_is_refused_by_the_default(
     report = engine.ingest([docs])
     assert report.exit_code == 0 and len(report.added) == 3
     assert engine.store.manifest["encoder"] == "static"
+    assert engine.store.manifest["lead_encoder"] == "onnx"  # article vectors: the transformer
     answer = engine.ask("When does the Aldmere swing bridge shut for repairs?")
     assert answer.citations and answer.citations[0].doc_id == "harbour_bridge"
     assert "14 March" in answer.text
@@ -166,3 +167,35 @@ def test_one_batch_write_replaces_shrunk_articles(fresh: Engine, docs: Path) -> 
     assert 1 < len(left) < big["harbour_bridge"]
     assert left == {f"harbour_bridge#{n}" for n in range(len(left))}
     assert fresh.store.chunk_count() == len(chroma_ids(fresh))
+
+
+def article_vector_ids(engine: Engine) -> list[str]:
+    return [r[0] for r in engine.store.db.execute("SELECT doc_id FROM article_vectors")]
+
+
+def test_article_vectors_follow_their_articles(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    assert sorted(article_vector_ids(fresh)) == ["harbour_bridge", "observatory", "rail_strike"]
+    assert fresh.store.manifest["lead_encoder"] == fresh.embedder.encoder
+    question = fresh.embedder.encode(["Why did the train drivers walk out?"])[0]
+    assert fresh.store.leads(question, 3, None)[0] == "rail_strike"
+    # an edit re-embeds the opening: the old one no longer answers for it
+    (docs / "rail_strike.txt").write_text(
+        "Comet seen from Saltmarsh\n\nAstronomers at Saltmarsh saw a comet on Friday night.\n"
+    )
+    fresh.ingest([docs])
+    comet = fresh.embedder.encode(["Where was the comet seen?"])[0]
+    assert fresh.store.leads(comet, 3, None)[0] == "rail_strike"
+    fresh.remove(["rail_strike"])
+    assert sorted(article_vector_ids(fresh)) == ["harbour_bridge", "observatory"]
+    assert "rail_strike" not in fresh.store.leads(question, 3, None)
+
+
+def test_without_article_vectors_retrieval_uses_two_lists(docs: Path, tmp_path: Path) -> None:
+    engine = Engine(make_settings(tmp_path, lead_tokens=0))
+    engine.ingest([docs])
+    assert article_vector_ids(engine) == [] and engine.store.manifest["lead_tokens"] == 0
+    passages = engine.retrieve("When does the Aldmere swing bridge shut?", top_k=2)
+    assert passages[0].article.doc_id == "harbour_bridge"
+    with pytest.raises(IndexMismatchError, match="lead_tokens"):
+        Store(make_settings(tmp_path, lead_tokens=32))
