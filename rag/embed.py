@@ -203,3 +203,5 @@ class Embedder:
     def clear_cache(self) -> None:
         """Forget remembered vectors (benchmarks time the encoder, not the cache)."""
         self._cache.clear()
+        if self._articles is not None:
+            self._articles.clear_cache()

@@ -145,3 +145,10 @@ def test_article_vectors_come_from_the_transformer(static_embedder: Embedder) ->
     articles = static_embedder.articles
     assert articles.encoder == "onnx" and articles is static_embedder.articles
     assert articles.encode(["a question"]).shape == (1, 384)
+
+
+def test_clearing_the_cache_clears_the_article_encoders_too(static_embedder: Embedder) -> None:
+    static_embedder.articles.encode_cached(["a question"])
+    assert static_embedder.articles._cache
+    static_embedder.clear_cache()
+    assert not static_embedder.articles._cache
