@@ -217,7 +217,7 @@ class Engine:
         }
 
     def as_retriever(self, top_k: int | None = None) -> Any:
-        """A LlamaIndex retriever over the hybrid (dense + BM25) retrieval."""
+        """A LlamaIndex retriever over the hybrid retrieval (dense, BM25 and article vectors)."""
         from .llama import HybridRetriever
 
         return HybridRetriever(self, top_k)

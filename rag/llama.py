@@ -42,7 +42,8 @@ def citation_node(c: Citation) -> NodeWithScore:
 
 
 class HybridRetriever(BaseRetriever):
-    """Dense + BM25 with reciprocal rank fusion, as a LlamaIndex retriever."""
+    """Dense, BM25 and article-vector rankings fused by reciprocal rank, as a LlamaIndex
+    retriever."""
 
     def __init__(self, engine: Any, top_k: int | None = None) -> None:
         super().__init__()
