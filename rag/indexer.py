@@ -21,7 +21,14 @@ from .ingest import (
 )
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
-from .store import SENTENCE_VECTORS, TITLE_CHARS, ArticleWrite, Store, embed_text
+from .store import (
+    SCHEMA_VERSION,
+    SENTENCE_VECTORS,
+    TITLE_CHARS,
+    ArticleWrite,
+    Store,
+    embed_text,
+)
 from .types import Article, Chunk
 
 
@@ -181,6 +188,21 @@ class _Ingest:
         self.report.removed = gone
 
 
+def add_article_vectors(store: Store, embedder: Embedder, pieces: int, batch: int = 256) -> int:
+    """Give every stored article without one its article vector; returns how many were added.
+
+    An index from before article vectors (schema 2) gets them here, on its next ingest, without
+    embedding its chunks again.
+    """
+    missing = store.without_article_vectors()
+    encoder = embedder.articles
+    for at in range(0, len(missing), batch):
+        articles = [a for d in missing[at : at + batch] if (a := store.article(d)) is not None]
+        vectors = encoder.encode([lead_text(a, encoder, pieces) for a in articles])
+        store.add_article_vectors({a.doc_id: v for a, v in zip(articles, vectors, strict=True)})
+    return len(missing)
+
+
 def run_ingest(
     store: Store,
     embedder: Embedder,
@@ -215,8 +237,11 @@ def run_ingest(
         run.flush()
     if prune:
         run.prune(paths)
+    if settings.lead_tokens:
+        add_article_vectors(store, embedder, settings.lead_tokens)
     store.rebuild_bm25()
     store.write_manifest(
+        schema_version=SCHEMA_VERSION,
         embed_model=settings.embed_model,
         encoder=embedder.encoder,
         sentence_vectors=SENTENCE_VECTORS,

@@ -26,6 +26,9 @@ from .settings import Settings
 from .types import Article, Chunk
 
 SCHEMA_VERSION = 3  # 2: sentence vectors stored at ingest; 3: article vectors
+#: Older schemas this version still opens: a 2 answers without article vectors until the next
+#: `rag ingest` adds them (see indexer.add_article_vectors).
+READABLE = (2, 3)
 MANIFEST = "manifest.json"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -137,10 +140,10 @@ class Store:
         if not m:
             return
         fix = f"point RAG_INDEX_DIR elsewhere or delete {self.dir}/ and run `rag ingest`"
-        if m.get("schema_version") != SCHEMA_VERSION:
+        if m.get("schema_version") not in READABLE:
             raise IndexMismatchError(
                 f"index at {self.dir}/ has schema {m.get('schema_version')}, this version "
-                f"reads {SCHEMA_VERSION} — {fix}"
+                f"reads {', '.join(map(str, READABLE))} — {fix}"
             )
         wanted = {
             "embed_model": self.settings.embed_model,
@@ -148,7 +151,8 @@ class Store:
             "chunk_overlap": self.settings.chunk_overlap,
             "dimension": dimension,
             "chunk_tokens": chunk_tokens,
-            "lead_tokens": self.settings.lead_tokens,
+            # absent from a schema-2 index: the next ingest adds its article vectors
+            "lead_tokens": self.settings.lead_tokens if "lead_tokens" in m else None,
         }
         for key, value in wanted.items():
             if value is not None and m.get(key) != value:
@@ -496,6 +500,23 @@ class Store:
             include=[],
         )
         return list(res["ids"][0])
+
+    def without_article_vectors(self) -> list[str]:
+        """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
+        rows = self._rows(
+            "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM article_vectors) "
+            "ORDER BY doc_id"
+        )
+        return [r[0] for r in rows]
+
+    def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store article vectors for articles already in the index, in one transaction."""
+        with self._lock, self.db:
+            self.db.executemany(
+                "INSERT OR REPLACE INTO article_vectors VALUES (?,?)",
+                [(d, np.asarray(v, dtype=np.float16).tobytes()) for d, v in vectors.items()],
+            )
+            self._bump()
 
     def leads(self, vector: np.ndarray, n: int, allowed: set[str] | None) -> list[str]:
         """Doc ids whose article vectors are nearest to the vector, best first.

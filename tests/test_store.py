@@ -199,3 +199,34 @@ def test_without_article_vectors_retrieval_uses_two_lists(docs: Path, tmp_path: 
     assert passages[0].article.doc_id == "harbour_bridge"
     with pytest.raises(IndexMismatchError, match="lead_tokens"):
         Store(make_settings(tmp_path, lead_tokens=32))
+
+
+def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
+    fresh: Engine, docs: Path
+) -> None:
+    import json
+
+    fresh.ingest([docs])
+    # as the previous schema left it: no article vectors, no lead_tokens in the manifest
+    with fresh.store.db:
+        fresh.store.db.execute("DELETE FROM article_vectors")
+    path = fresh.settings.index_dir / "manifest.json"
+    manifest = json.loads(path.read_text())
+    for key in ("lead_tokens", "lead_encoder"):
+        del manifest[key]
+    path.write_text(json.dumps({**manifest, "schema_version": 2}))
+
+    old = Engine(fresh.settings, fresh.embedder)
+    passages = old.retrieve("When does the Aldmere swing bridge shut?", top_k=2)
+    assert passages[0].article.doc_id == "harbour_bridge"  # dense and BM25 only
+    assert old.store.without_article_vectors() == ["harbour_bridge", "observatory", "rail_strike"]
+    report = old.ingest([docs])
+    assert len(report.unchanged) == 3 and report.chunks == 0  # no chunk embedded again
+    assert sorted(article_vector_ids(old)) == ["harbour_bridge", "observatory", "rail_strike"]
+    assert old.store.manifest["schema_version"] == 3 and old.store.manifest["lead_tokens"] == 32
+    question = old.embedder.encode(["Why did the train drivers walk out?"])[0]
+    assert old.store.leads(question, 3, None)[0] == "rail_strike"
+
+    path.write_text(json.dumps({**manifest, "schema_version": 1}))
+    with pytest.raises(IndexMismatchError, match="schema 1, this version reads 2, 3"):
+        Store(fresh.settings)
