@@ -140,6 +140,8 @@ class Store:
         if not m:
             return
         fix = f"point RAG_INDEX_DIR elsewhere or delete {self.dir}/ and run `rag ingest`"
+        if (self.dir / "uploads").is_dir():
+            fix += f" (copy {self.dir}/uploads/ out first: it holds the files uploaded in the UI)"
         if m.get("schema_version") not in READABLE:
             raise IndexMismatchError(
                 f"index at {self.dir}/ has schema {m.get('schema_version')}, this version "

@@ -230,3 +230,6 @@ def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
     path.write_text(json.dumps({**manifest, "schema_version": 1}))
     with pytest.raises(IndexMismatchError, match="schema 1, this version reads 2, 3"):
         Store(fresh.settings)
+    (fresh.settings.index_dir / "uploads").mkdir()
+    with pytest.raises(IndexMismatchError, match="uploads/ out first"):
+        Store(fresh.settings)
