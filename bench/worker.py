@@ -50,7 +50,9 @@ class RandomVectors:
 
     @property
     def articles(self) -> RandomVectors:
-        return self  # article vectors too: the scale run times storage and search, not a model
+        # article vectors too, in their own encoder's dimension (the static table's 256 is not
+        # MiniLM's 384): the scale run times storage and search, not a model
+        return RandomVectors(self.inner.articles)
 
     def encode(self, texts: list[str]) -> np.ndarray:
         rng = np.random.default_rng(len(texts))

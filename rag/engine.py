@@ -79,7 +79,7 @@ class Engine:
         store = self.store  # a missing or mismatched index fails before the model loads
         vector = self.embedder.encode_cached([question])[0]
         lead_vector = None
-        if store.manifest.get("lead_tokens"):  # the index holds article vectors
+        if store.manifest.get("lead_tokens") and self.settings.lead_weight:  # article vectors
             lead_vector = self.embedder.articles.encode_cached([question])[0]
         return retrieve(
             store,

@@ -42,6 +42,10 @@ class Filters:
         if self.sources:
             sql.append(f"source IN ({','.join('?' * len(self.sources))})")
             params.extend(self.sources)
+        if self.published_from or self.published_to:
+            # subtle: a date kept as written ("Spring 2023") would compare as text; like
+            # Chroma's published_day filter, a date range admits only YYYY-MM-DD dates
+            sql.append("published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'")
         if self.published_from:
             sql.append("substr(published, 1, 10) >= ?")
             params.append(self.published_from[:10])

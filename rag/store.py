@@ -512,11 +512,16 @@ class Store:
         return [r[0] for r in rows]
 
     def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
-        """Store article vectors for articles already in the index, in one transaction."""
+        """Store article vectors for articles already in the index, in one transaction.
+
+        subtle: the vectors were computed outside the lock. An article removed meanwhile gets
+        none, and one re-ingested meanwhile keeps the vector its ingest wrote.
+        """
         with self._lock, self.db:
             self.db.executemany(
-                "INSERT OR REPLACE INTO article_vectors VALUES (?,?)",
-                [(d, np.asarray(v, dtype=np.float16).tobytes()) for d, v in vectors.items()],
+                "INSERT OR IGNORE INTO article_vectors SELECT ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?)",
+                [(d, np.asarray(v, dtype=np.float16).tobytes(), d) for d, v in vectors.items()],
             )
             self._bump()
 
@@ -527,18 +532,28 @@ class Store:
         held in memory until the index changes.
         """
         gen = self.generation
-        with self._lock:
-            if self._leads is None or self._leads[0] != gen:
-                rows = self.db.execute("SELECT doc_id, vector FROM article_vectors").fetchall()
-                ids = [r[0] for r in rows]
-                dim = len(rows[0][1]) // 2 if rows else 0
-                matrix = np.empty((len(rows), dim), dtype=np.float32)
-                for i, (_, blob) in enumerate(rows):
-                    matrix[i] = np.frombuffer(blob, dtype=np.float16)
-                self._leads = (gen, ids, matrix)
-            _, ids, matrix = self._leads
-        if not ids or matrix.shape[1] != len(vector):
+        cached = self._leads
+        if cached is None or cached[0] != gen:
+            rows = self._rows(
+                "SELECT v.doc_id, v.vector FROM article_vectors v JOIN articles a USING(doc_id) "
+                "ORDER BY v.doc_id"
+            )
+            # built outside the lock: the other threads keep answering meanwhile
+            dim = len(rows[0][1]) // 2 if rows else len(vector)  # float16
+            if any(len(blob) != 2 * dim for _, blob in rows):
+                raise IndexMismatchError(self._mixed_vectors("of different lengths"))
+            blob = b"".join(r[1] for r in rows)
+            matrix = np.frombuffer(blob, dtype=np.float16).reshape(len(rows), dim)
+            cached = (gen, [r[0] for r in rows], matrix.astype(np.float32))
+            with self._lock:
+                self._leads = cached
+        _, ids, matrix = cached
+        if not ids:
             return []
+        if matrix.shape[1] != len(vector):
+            raise IndexMismatchError(
+                self._mixed_vectors(f"of {matrix.shape[1]}, the question {len(vector)} dimensions")
+            )
         scores = matrix @ np.asarray(vector, dtype=np.float32)
         if allowed is not None:
             scores[[d not in allowed for d in ids]] = -np.inf
@@ -546,6 +561,12 @@ class Store:
         top = np.argpartition(-scores, k - 1)[:k]
         top = top[np.argsort(-scores[top], kind="stable")]
         return [ids[i] for i in top if np.isfinite(scores[i])]
+
+    def _mixed_vectors(self, what: str) -> str:
+        return (
+            f"the article vectors in {self.dir}/ are {what} — delete {self.dir}/ and run "
+            "`rag ingest`"
+        )
 
     def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
         """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""

@@ -1,7 +1,13 @@
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
 from rag.engine import Engine
-from rag.retrieve import diversify, fuse, lead_chunks, rank, tops_first
+from rag.retrieve import Filters, diversify, fuse, lead_chunks, rank, tops_first
 
 from .conftest import ROOT
 
@@ -67,3 +73,46 @@ def test_article_vectors_rank_articles_and_obey_filters(engine: Engine) -> None:
     assert set(store.leads(vector, 50, {"observatory"})) == {"observatory"}
     passages = engine.retrieve("Which bridge is closing for repairs?", top_k=3)
     assert passages[0].article.doc_id == "harbour_bridge"
+
+
+def test_a_date_range_admits_only_articles_with_a_date(fresh: Engine, tmp_path: Path) -> None:
+    feed = tmp_path / "feed.jsonl"
+    rows = [
+        {
+            "title": "Vellmar ferry fares rise",
+            "text": "Vellmar ferry fares rise by a tenth.",
+            "published": "2031-06-20",
+        },
+        {
+            "title": "Vellmar ferry timetable changes",
+            "text": "The Vellmar ferry sails hourly.",
+            "published": "Spring 2031",
+        },  # kept as written: not a date a range can place
+    ]
+    feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    fresh.ingest([feed])
+    since = Filters(published_from="2031-06-01")  # "Spring…" sorts after "2031-…" as text
+    for question in ("Vellmar ferry timetable", "When does the Vellmar ferry sail?"):
+        docs = {p.article.doc_id for p in fresh.retrieve(question, filters=since)}
+        assert docs == {"feed/0"}, docs
+    assert len(fresh.retrieve("Vellmar ferry timetable")) == 2
+
+
+def test_retrieval_asks_the_article_vectors_with_the_transformers_question_vector(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    leads = engine.store.leads
+
+    def spy(vector: np.ndarray, n: int, allowed: set[str] | None) -> list[str]:
+        calls.append(len(vector))
+        return leads(vector, n, allowed)
+
+    monkeypatch.setattr(engine.store, "leads", spy)
+    question = "Which bridge is closing for repairs?"
+    assert engine.retrieve(question, top_k=3)[0].article.doc_id == "harbour_bridge"
+    assert calls == [384]
+    off = Engine(engine.settings.model_copy(update={"lead_weight": 0}), engine.embedder)
+    off._store = engine.store
+    off.retrieve(question, top_k=3)
+    assert calls == [384]  # weight 0: the article list is not consulted

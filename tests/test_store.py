@@ -129,7 +129,7 @@ def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:
 
 
 def test_static_encoder_index_answers_and_is_refused_by_the_default(
-    docs: Path, tmp_path: Path
+    docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = make_settings(tmp_path / "static", encoder="static")
     engine = Engine(settings)
@@ -137,9 +137,15 @@ def test_static_encoder_index_answers_and_is_refused_by_the_default(
     assert report.exit_code == 0 and len(report.added) == 3
     assert engine.store.manifest["encoder"] == "static"
     assert engine.store.manifest["lead_encoder"] == "onnx"  # article vectors: the transformer
+    seen: list[int] = []
+    leads = engine.store.leads
+    monkeypatch.setattr(
+        engine.store, "leads", lambda v, n, allowed: seen.append(len(v)) or leads(v, n, allowed)
+    )
     answer = engine.ask("When does the Aldmere swing bridge shut for repairs?")
     assert answer.citations and answer.citations[0].doc_id == "harbour_bridge"
     assert "14 March" in answer.text
+    assert seen == [384]  # the question in MiniLM's space, not the table's 256 dimensions
     with pytest.raises(IndexMismatchError, match="encoder"):
         Store(make_settings(tmp_path / "static", encoder="onnx"))
 
@@ -233,3 +239,19 @@ def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
     (fresh.settings.index_dir / "uploads").mkdir()
     with pytest.raises(IndexMismatchError, match="uploads/ out first"):
         Store(fresh.settings)
+
+
+def test_late_article_vectors_neither_revive_nor_overwrite(fresh: Engine, docs: Path) -> None:
+    import numpy as np
+
+    fresh.ingest([docs])
+    store = fresh.store
+    question = fresh.embedder.encode(["Why did the train drivers walk out?"])[0]
+    fresh.remove(["observatory"])
+    # computed before the remove and the latest ingest, stored after them
+    stale = {"observatory": question, "rail_strike": -question}
+    store.add_article_vectors(stale)
+    assert sorted(article_vector_ids(fresh)) == ["harbour_bridge", "rail_strike"]
+    assert store.leads(question, 3, None)[0] == "rail_strike"
+    with pytest.raises(IndexMismatchError, match="384, the question 256 dimensions"):
+        store.leads(np.ones(256, dtype=np.float32), 3, None)
