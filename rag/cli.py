@@ -215,7 +215,11 @@ def eval_(
     out: Annotated[Path, typer.Option(help="Folder for the report.")] = Path("eval/out"),
     json_out: Annotated[bool, typer.Option("--json", help="Print the metrics as JSON.")] = False,
     compare: Annotated[
-        list[str] | None, typer.Option(help="Also score another pipeline: stock (LlamaIndex).")
+        list[str] | None,
+        typer.Option(
+            help="Also score another pipeline on the same questions: stock (LlamaIndex), or "
+            "heuristic (ours without the answer model, on the same index)."
+        ),
     ] = None,
     realtimeqa: Annotated[
         Path | None,

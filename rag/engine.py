@@ -54,6 +54,14 @@ class Engine:
             self._backend = get_backend(self.settings, self.embedder)
         return self._backend
 
+    @property
+    def answer_model(self) -> Any:
+        """The cross-encoder judging answer sentences (loaded on first use); None when off."""
+        from .answer_model import load_answer_model
+
+        name = self.settings.answer_model
+        return None if name == "none" else load_answer_model(name)
+
     def has_index(self) -> bool:
         return (Path(self.settings.index_dir) / "manifest.json").exists()
 
@@ -81,16 +89,25 @@ class Engine:
         lead_vector = None
         if store.manifest.get("lead_tokens") and self.settings.lead_weight:  # article vectors
             lead_vector = self.embedder.articles.encode_cached([question])[0]
-        return retrieve(
+        top_k = top_k or self.settings.top_k
+        model = self.answer_model if self.settings.rerank_depth else None
+        passages = retrieve(
             store,
             question,
             vector,
-            top_k or self.settings.top_k,
+            max(top_k, self.settings.rerank_depth) if model else top_k,
             filters,
             self.settings.rrf_k,
             lead_vector,
             self.settings.lead_weight,
         )
+        if model is None:
+            return passages
+        from .rerank import rerank
+
+        encode = self.embedder.encode_cached
+        reranked = rerank(question, passages, vector, model, encode, self.settings.lexical_weight)
+        return reranked[:top_k]
 
     def ask(
         self, question: str, top_k: int | None = None, filters: Filters | None = None

@@ -9,7 +9,6 @@ Rates are means over the questions they apply to; every metric gets a bootstrap 
 from __future__ import annotations
 
 import json
-import re
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import RagError
+from .lexical import normalise
 from .settings import Settings
 from .types import Article
 from .verify import strip_markers, support_of
@@ -54,7 +54,7 @@ _FIELDS = {
 }
 BOOTSTRAP = 1000
 SEED = 0
-COMPARE = ("stock",)
+COMPARE = ("stock", "heuristic")
 
 
 @dataclass(frozen=True)
@@ -152,12 +152,6 @@ def gold_spans(item: Item, texts: dict[str, str]) -> tuple[list[list[Span]], lis
 
 def _overlaps(a: Span, b: Span) -> bool:
     return a[0] == b[0] and a[1] < b[2] and b[1] < a[2]
-
-
-def normalise(text: str) -> str:
-    """Lowercase, punctuation and articles (a, an, the) removed, whitespace collapsed."""
-    text = re.sub(r"[^\w\s]", " ", text.lower())
-    return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
 
 
 def contains_answer(text: str, answers: list[str]) -> bool:
@@ -307,7 +301,23 @@ def aggregate(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return {"metrics": metrics, "ci": {k: ci[k] for k in keep}, "extra": extra}
 
 
-# -- the two pipelines ----------------------------------------------------------------------
+def paired_difference(ours: list[dict[str, Any]], other: list[dict[str, Any]]) -> dict[str, Any]:
+    """Ours minus the other pipeline on the same questions, with a paired bootstrap 95% CI
+    (the same resampled questions for both): {metric: [difference, low, high]}."""
+    n = len(ours)
+    idx = np.vstack([np.arange(n), np.random.default_rng(SEED).integers(0, n, (BOOTSTRAP, n))])
+    a, b = _stats(ours, idx), _stats(other, idx)
+    out: dict[str, Any] = {}
+    for name in (*RATE_METRICS, *ABSTENTION_METRICS, "mc_accuracy"):
+        d = a[name] - b[name]
+        ok = d[1:][~np.isnan(d[1:])]
+        if np.isnan(d[0]) or not len(ok):
+            continue
+        out[name] = [_num(d[0]), _num(np.percentile(ok, 2.5)), _num(np.percentile(ok, 97.5))]
+    return out
+
+
+# -- the pipelines ----------------------------------------------------------------------
 
 
 def _progress(items: list[Item], label: str, show: bool | None) -> Any:
@@ -331,13 +341,19 @@ def run_ours(
         "manifest": engine.stats()["manifest"],
         "rejected": [f"{r.where}: {r.reason}" for r in report.rejected],
     }
+    return ask_items(items, engine, "ours", progress), info
+
+
+def ask_items(items: list[Item], engine: Any, label: str, progress: bool | None) -> list[Outcome]:
+    """Every question through one engine, timed (the models are loaded first)."""
+    top_k = engine.settings.top_k
     engine.ask(items[0].question)  # load the models before anything is timed
     outcomes = []
-    for item in _progress(items, "ours", progress):
+    for item in _progress(items, label, progress):
         t = time.perf_counter()
-        ans = engine.ask(item.question, settings.top_k)
+        ans = engine.ask(item.question, top_k)
         ms = (time.perf_counter() - t) * 1000
-        retrieved = engine.retrieve(item.question, settings.top_k)  # what ask() read
+        retrieved = engine.retrieve(item.question, top_k)  # what ask() read
         outcomes.append(
             Outcome(
                 [(p.chunk.doc_id, p.chunk.char_start, p.chunk.char_end) for p in retrieved],
@@ -351,7 +367,17 @@ def run_ours(
                 ms,
             )
         )
-    return outcomes, info
+    return outcomes
+
+
+def run_heuristic(
+    items: list[Item], settings: Settings, embedder: Embedder, progress: bool | None
+) -> list[Outcome]:
+    """Ours on the same index without the answer model: cosine + term overlap, no reranking."""
+    from .engine import Engine
+
+    cfg = settings.model_copy(update={"answer_model": "none", "rerank_depth": 0})
+    return ask_items(items, Engine(cfg, embedder), "heuristic", progress)
 
 
 def _locate(doc_text: str, piece: str, near: int | None) -> tuple[int, int] | None:
@@ -518,9 +544,17 @@ def run_eval(
             "warnings": warnings,
         }
         for name in compare or []:
-            s_outs, s_info = run_stock(items, articles, cfg, work, progress)
+            if name == "heuristic":
+                s_outs, s_info = run_heuristic(items, cfg, embedder, progress), info
+            else:
+                s_outs, s_info = run_stock(items, articles, cfg, work, progress)
             s_rows = [score(i, g, o, pick) for i, g, o in zip(items, golds, s_outs, strict=True)]
-            result["compare"][name] = {**aggregate(s_rows), "per_question": s_rows, "index": s_info}
+            result["compare"][name] = {
+                **aggregate(s_rows),
+                "per_question": s_rows,
+                "index": s_info,
+                "difference": paired_difference(rows, s_rows),
+            }
     result["seconds"] = round(time.perf_counter() - t0, 1)
     return result
 

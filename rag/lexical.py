@@ -46,3 +46,31 @@ def terms(text: str) -> list[str]:
         if word and word not in STOPWORDS:
             out.append(_stem(word))
     return out
+
+
+def normalise(text: str) -> str:
+    """Lowercase, punctuation and articles (a, an, the) removed, whitespace collapsed.
+
+    >>> normalise("The “Squid Game”, again!")
+    'squid game again'
+    """
+    text = re.sub(r"[^\w\s]", " ", text.lower())
+    return " ".join(w for w in text.split() if w not in {"a", "an", "the"})
+
+
+def mentions(text: str, answer: str) -> bool:
+    """Does the text name the answer? Whole normalised words; a long answer's last word may
+    go on ("Europe" in "European regulators").
+
+    >>> mentions("European regulators announced a plan", "Europe")
+    True
+    >>> mentions("Alsace is in France", "Al")
+    False
+    """
+    want = normalise(answer)
+    if not want:
+        return False
+    hay = f" {normalise(text)} "
+    if f" {want} " in hay:
+        return True
+    return len(want) >= 4 and f" {want}" in hay

@@ -76,6 +76,25 @@ class Settings(BaseSettings):
     lexical_weight: float = Field(
         0.35, ge=0, le=1, description="Weight of question-term overlap in sentence scores."
     )
+    answer_model: str = Field(
+        "shipped",
+        description="The cross-encoder that judges whether a sentence answers the question: "
+        "shipped (rag/models/answerer, built by `make train`), a folder holding one, or none "
+        "(cosine and term-overlap heuristic only).",
+    )
+    answer_threshold: float | None = Field(
+        None,
+        ge=0,
+        le=1,
+        description="Answer only when a sentence's probability of answering reaches this; unset "
+        "= the threshold calibrated with the model (its meta.json).",
+    )
+    rerank_depth: int = Field(
+        20,
+        ge=0,
+        le=100,
+        description="Fused passages the answer model rescores before the top-k cut (0: none).",
+    )
     rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
     lead_tokens: int = Field(
         32,

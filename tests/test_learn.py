@@ -1,0 +1,54 @@
+"""Training the answer model: pairs from RealTime QA weeks, and the whole run on a tiny fixture."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.answer_model import AnswerModel
+from rag.learn.pairs import build_pairs, weeks
+from rag.learn.train import main as train
+from rag.lexical import mentions
+
+FIXTURE = Path(__file__).parent / "fixtures" / "answer_training"
+
+
+def test_pairs_label_sentences_by_whether_they_name_the_right_choice() -> None:
+    pairs = list(build_pairs(weeks([FIXTURE / "2022"]), seed=0))
+    qa = [json.loads(x) for f in weeks([FIXTURE / "2022"]) for x in f.read_text().splitlines()]
+    right = {q["question_id"]: q["choices"][int(q["answer"][0])] for q in qa}
+    assert {p.qid for p in pairs} == set(right)
+    for p in pairs:
+        assert mentions(p.text, right[p.qid]) == bool(p.label)
+    kinds = {p.kind for p in pairs}
+    assert kinds == {"answer", "passage", "search"}
+
+
+def test_pairs_are_the_same_for_the_same_seed() -> None:
+    files = weeks([FIXTURE / "2022"])
+    assert list(build_pairs(files, seed=3)) == list(build_pairs(files, seed=3))
+
+
+def test_training_refuses_the_reporting_year(tmp_path: Path) -> None:
+    with pytest.raises(SystemExit, match="2023"):
+        train(["--data", str(FIXTURE), "--out", str(tmp_path), "--years", "2022", "2023"])
+
+
+@pytest.mark.slow
+def test_training_runs_end_to_end_and_the_result_loads(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    train(["--data", str(FIXTURE), "--out", str(out), "--layers", "1", "--batch", "4"])
+    meta = json.loads((out / "meta.json").read_text())
+    assert 0 < meta["threshold"] < 1
+    assert set(meta["versions"]) == {"model-fp32.onnx", "model-int8.onnx"}
+    assert "2023 is kept for reporting" in (out / "MODEL_CARD.md").read_text()
+    assert sorted(p.name for p in out.iterdir()) == [
+        "MODEL_CARD.md",
+        "meta.json",
+        "model.onnx",
+        "tokenizer.json",
+    ]
+    p = AnswerModel(out).probabilities("Who won?", ["Ada won the race.", "It rained."])
+    assert p.shape == (2,) and ((p >= 0) & (p <= 1)).all()
