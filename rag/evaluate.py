@@ -373,7 +373,8 @@ def ask_items(items: list[Item], engine: Any, label: str, progress: bool | None)
 def run_heuristic(
     items: list[Item], settings: Settings, embedder: Embedder, progress: bool | None
 ) -> list[Outcome]:
-    """Ours on the same index without the answer model: cosine + term overlap, no reranking."""
+    """Ours on the same index without the answer model: cosine + term overlap, no reranking
+    (the default; with RAG_ANSWER_MODEL set, this is what the model is measured against)."""
     from .engine import Engine
 
     cfg = settings.model_copy(update={"answer_model": "none", "rerank_depth": 0})

@@ -77,10 +77,11 @@ class Settings(BaseSettings):
         0.35, ge=0, le=1, description="Weight of question-term overlap in sentence scores."
     )
     answer_model: str = Field(
-        "shipped",
-        description="The cross-encoder that judges whether a sentence answers the question: "
-        "shipped (rag/models/answerer, built by `make train`), a folder holding one, or none "
-        "(cosine and term-overlap heuristic only).",
+        "none",
+        description="The cross-encoder that judges whether a sentence answers the question and "
+        "reranks passages: shipped (rag/models/answerer, built by `make train`), a folder "
+        "holding one, or none (cosine and term-overlap heuristic; no reranking). Off by "
+        "default: on the eval sets it does not yet beat the heuristic (docs/answer-model.md).",
     )
     answer_threshold: float | None = Field(
         None,

@@ -293,10 +293,15 @@ class ExtractiveBackend:
         texts = [c.text for c in scored]
         rows = vectors[[c.index for c in scored]] if scored else vectors[:0]
         out: list[Scored] = []
-        for part, part_vector in zip(parts, self.embedder.encode_cached(parts), strict=True):
+        for i, (part, part_vector) in enumerate(
+            zip(parts, self.embedder.encode_cached(parts), strict=True)
+        ):
             q = set(terms(part))
             share = [len(q & set(terms(t))) / len(q) if q else 0.0 for t in texts]
-            probs = self.model.judge(part, texts, rows @ part_vector, share)
+            # subtle: a bare later part ("how often will they run?") has lost its subject; the
+            # model reads it first, then the rest of the question as context
+            asked = " ".join([part[0].upper() + part[1:], *parts[:i], *parts[i + 1 :]])
+            probs = self.model.judge(asked, texts, rows @ part_vector, share)
             best = int(np.argmax(probs)) if len(texts) else -1
             if best >= 0 and probs[best] >= self.threshold and scored[best] not in out:
                 out.append(scored[best])

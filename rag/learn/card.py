@@ -100,6 +100,10 @@ Reliability (held-out pairs):
 
 {_table(chosen["reliability"])}
 
+## End to end
+How the model does inside the pipeline, against the heuristic on the same questions
+(`rag eval --compare heuristic` with `RAG_ANSWER_MODEL` set), is in docs/answer-model.md.
+
 ## Limits
 Trained on US news quiz questions whose answers are short names and numbers; a question
 that wants a reason or a description is further from what it saw. It reads one sentence

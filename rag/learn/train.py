@@ -37,7 +37,9 @@ class Recipe:
     lr: float = 5e-5
     epochs: int = 3
     warmup: float = 0.1
-    listwise: float = 1.0  # weight of the per-question softmax loss beside binary cross-entropy
+    # weight of a per-question softmax loss beside binary cross-entropy; above 0, batches hold
+    # whole questions instead of pairs of similar length (not used by the shipped model)
+    listwise: float = 0.0
     max_pairs: int = 20_000  # training pairs at most (a random subset of questions beyond)
     seed: int = 0
 
@@ -74,6 +76,18 @@ def cap(pairs: list[Pair], limit: int, seed: int) -> list[Pair]:
 
 
 def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+    """Shuffled batches of similar lengths (less padding), in a shuffled order."""
+    order = pairs[:]
+    rng.shuffle(order)
+    out = []
+    for at in range(0, len(order), size * 50):
+        pool = sorted(order[at : at + size * 50], key=lambda p: len(p.question) + len(p.text))
+        out += [pool[i : i + size] for i in range(0, len(pool), size)]
+    rng.shuffle(out)
+    return out
+
+
+def question_batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
     """Batches of whole questions (about `size` pairs each), questions in a shuffled order:
     the listwise loss compares a question's candidates with each other."""
     by_q: dict[str, list[Pair]] = {}
@@ -141,7 +155,8 @@ def fine_tune(pairs: list[Pair], recipe: Recipe, log: Any = print) -> Any:
     tokenizer = AutoTokenizer.from_pretrained(str(base_model()))
     model = cross_encoder(recipe.layers)
     rng = random.Random(recipe.seed)
-    plan = [batches(pairs, recipe.batch, rng) for _ in range(recipe.epochs)]
+    make = question_batches if recipe.listwise > 0 else batches
+    plan = [make(pairs, recipe.batch, rng) for _ in range(recipe.epochs)]
     steps = sum(len(p) for p in plan)
     opt = torch.optim.AdamW(model.parameters(), lr=recipe.lr, weight_decay=0.01)
     sched = get_linear_schedule_with_warmup(opt, int(recipe.warmup * steps), steps)
@@ -160,7 +175,9 @@ def fine_tune(pairs: list[Pair], recipe: Recipe, log: Any = print) -> Any:
             )
             labels = torch.tensor([float(p.label) for p in batch])
             logits = model(**enc)
-            loss = loss_fn(logits, labels) + recipe.listwise * listwise_loss(logits, batch)
+            loss = loss_fn(logits, labels)
+            if recipe.listwise > 0:
+                loss = loss + recipe.listwise * listwise_loss(logits, batch)
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
             opt.step()
