@@ -69,7 +69,6 @@ def _atomic(target: Path) -> Path:
 
 def _export(model_dir: Path, target: Path) -> None:
     """Transformer + mean pooling + normalisation -> one ONNX graph (needs torch, once)."""
-    import warnings
 
     import torch
     import transformers
@@ -84,37 +83,52 @@ def _export(model_dir: Path, target: Path) -> None:
             self.model = model
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            hidden = self.model(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            mean = mean_pool(self.model, input_ids, attention_mask, token_type_ids)
             return torch.nn.functional.normalize(mean, p=2.0, dim=1)
 
     model = Pooled(AutoModel.from_pretrained(str(model_dir))).eval()
-    ids = torch.ones((2, 8), dtype=torch.long)
     tmp = _atomic(target)
+    export_module(model, tmp, "embedding")
+    os.replace(tmp, target)
+
+
+def mean_pool(model: Any, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
+    """A transformer's last hidden states averaged over the real (unpadded) word pieces."""
+    hidden = model(
+        input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+    ).last_hidden_state
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+
+
+def export_module(module: Any, target: Path, output: str) -> None:
+    """A torch module of (input_ids, attention_mask, token_type_ids) with one output per row
+    -> an ONNX file with dynamic batch and length (needs torch)."""
+    import warnings
+
+    import torch
+
+    ids = torch.ones((2, 8), dtype=torch.long)
     axes = {0: "batch", 1: "tokens"}
     # subtle: the tracer warns that shape checks become constants; the checks it means (padding
-    # length, causal masks) do not vary for this encoder, and tests compare the output with torch.
+    # length, causal masks) do not vary for these encoders, and tests compare the outputs.
     with torch.no_grad(), warnings.catch_warnings():
         warnings.simplefilter("ignore")
         torch.onnx.export(
-            model,
+            module,
             (ids, ids, torch.zeros_like(ids)),
-            str(tmp),
+            str(target),
             input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["embedding"],
+            output_names=[output],
             dynamic_axes={
                 "input_ids": axes,
                 "attention_mask": axes,
                 "token_type_ids": axes,
-                "embedding": {0: "batch"},
+                output: {0: "batch"},
             },
             opset_version=OPSET,
             dynamo=False,
         )
-    os.replace(tmp, target)
 
 
 def _quantize(fp32: Path, target: Path) -> None:

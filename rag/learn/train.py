@@ -125,6 +125,8 @@ def cross_encoder(layers: int) -> Any:
     import torch
     from transformers import AutoModel
 
+    from ..onnx_encoder import mean_pool
+
     class CrossEncoder(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
@@ -134,11 +136,7 @@ def cross_encoder(layers: int) -> Any:
             self.head = torch.nn.Linear(self.encoder.config.hidden_size, 1)
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            hidden = self.encoder(
-                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
-            ).last_hidden_state
-            mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
-            mean = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
+            mean = mean_pool(self.encoder, input_ids, attention_mask, token_type_ids)
             return self.head(mean).squeeze(-1)
 
     return CrossEncoder()
@@ -193,7 +191,6 @@ def fine_tune(pairs: list[Pair], recipe: Recipe, log: Any = print) -> Any:
 
 def export(model: Any, tokenizer: Any, out: Path) -> Path:
     """model.onnx: token ids -> probability (sigmoid inside the graph), dynamic batch/length."""
-    import warnings
 
     import torch
 
@@ -205,27 +202,11 @@ def export(model: Any, tokenizer: Any, out: Path) -> Path:
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
             return torch.sigmoid(self.inner(input_ids, attention_mask, token_type_ids))
 
+    from ..onnx_encoder import export_module
+
     out.mkdir(parents=True, exist_ok=True)
     target = out / "model-fp32.onnx"
-    ids = torch.ones((2, 8), dtype=torch.long)
-    axes = {0: "batch", 1: "tokens"}
-    with torch.no_grad(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        torch.onnx.export(
-            Probability(model).eval(),
-            (ids, ids, torch.zeros_like(ids)),
-            str(target),
-            input_names=["input_ids", "attention_mask", "token_type_ids"],
-            output_names=["probability"],
-            dynamic_axes={
-                "input_ids": axes,
-                "attention_mask": axes,
-                "token_type_ids": axes,
-                "probability": {0: "batch"},
-            },
-            opset_version=17,
-            dynamo=False,
-        )
+    export_module(Probability(model).eval(), target, "probability")
     tokenizer.backend_tokenizer.save(str(out / "tokenizer.json"))
     return target
 
