@@ -86,7 +86,11 @@ class AnswerModel:
         return out
 
     def judge(
-        self, question: str, texts: Sequence[str], cosine: Sequence[float], overlap: Sequence[float]
+        self,
+        question: str,
+        texts: Sequence[str],
+        cosine: Sequence[float] | np.ndarray,
+        overlap: Sequence[float] | np.ndarray,
     ) -> np.ndarray:
         """P(answers) from the model and the cheap signals together: what is thresholded."""
         probs = self.probabilities(question, texts)
