@@ -8,7 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from rag.embed import Embedder
+from rag.errors import RagError
 from rag.evaluate import (
     METRICS,
     Cited,
@@ -224,3 +227,33 @@ def test_compare_stock_on_a_tiny_corpus(tmp_path: Path, embedder: Embedder, corp
         for c in row["cited"]:
             assert texts[c["doc_id"]][c["char_start"] : c["char_end"]] == c["quote"]
     assert result["metrics"]["hit@k"] == 1.0
+
+
+def test_compare_heuristic_reuses_the_index_and_gives_paired_differences(
+    tmp_path: Path, embedder: Embedder, corpus: Path
+) -> None:
+    facts = [
+        ("Who won the Brenholt chess tournament?", "chess_final", "Mira Okafor"),
+        ("How far did the Tarnvik glacier pull back?", "glacier_survey", "41 metres"),
+    ]
+    lines = [
+        {"id": f"t{i}", "question": q, "answers": [a], "evidence": [{"doc": d, "quote": a}],
+         "answerable": True}
+        for i, (q, d, a) in enumerate(facts)
+    ]  # fmt: skip
+    eval_set = tmp_path / "set.jsonl"
+    eval_set.write_text("".join(json.dumps(r) + "\n" for r in lines))
+    settings = make_settings(tmp_path, answer_model="shipped")
+    result = run_eval(eval_set, corpus, settings, 4, None, ["heuristic"], embedder)
+    heuristic = result["compare"]["heuristic"]
+    assert heuristic["index"] is result["index"]  # asked on the same index, not rebuilt
+    check_rates(heuristic["metrics"])
+    diff = heuristic["difference"]
+    for name in ("hit@k", "answer_correctness"):
+        point, low, high = diff[name]
+        assert point == pytest.approx(
+            result["metrics"][name] - heuristic["metrics"][name], abs=1e-4
+        )
+        assert low <= point <= high
+    with pytest.raises(RagError, match="heuristic"):
+        run_eval(eval_set, corpus, settings, 4, None, ["nonsense"], embedder)
