@@ -123,6 +123,21 @@ def _short(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def differences(result: dict[str, Any]) -> list[str]:
+    """Ours minus each compared pipeline that has paired differences, as table lines."""
+    lines: list[str] = []
+    for label, cfg in result.get("compare", {}).items():
+        diff = cfg.get("difference")
+        if diff:
+            lines += [f"Ours minus {label} on the same questions (paired bootstrap 95% CI):", ""]
+            lines += ["| metric | difference |", "|---|---|"]
+            lines += [
+                f"| {k} | {d:+.3f} [{lo:+.3f}, {hi:+.3f}] |" for k, (d, lo, hi) in diff.items()
+            ]
+            lines.append("")
+    return lines
+
+
 def markdown(result: dict[str, Any]) -> str:
     cfgs = configs(result)
     s = result["settings"]
@@ -149,6 +164,7 @@ def markdown(result: dict[str, Any]) -> str:
     for name in rows(result):
         lines.append(f"| {name} | " + " | ".join(_cell(c, name) for c in cfgs.values()) + " |")
     lines += ["", "Values with bootstrap 95% CIs (1000 resamples of the questions).", ""]
+    lines += differences(result)
     lines += ["![metrics](metrics.png)", "", "![latency](latency.png)", ""]
     for w in result.get("warnings", [])[:20]:
         lines.append(f"- warning: {w}")

@@ -255,5 +255,8 @@ def test_compare_heuristic_reuses_the_index_and_gives_paired_differences(
             result["metrics"][name] - heuristic["metrics"][name], abs=1e-4
         )
         assert low <= point <= high
+    from rag.eval_report import markdown
+
+    assert "Ours minus heuristic on the same questions" in markdown(result)
     with pytest.raises(RagError, match="heuristic"):
         run_eval(eval_set, corpus, settings, 4, None, ["nonsense"], embedder)
