@@ -148,9 +148,8 @@ def chat(
 ) -> None:
     """Ask questions in a loop in the terminal (empty line or Ctrl-D quits)."""
     engine = _engine()
-    if build and not engine.has_index():
-        typer.echo(f"building the index from {engine.settings.seeds_dir}/ …", err=True)
-        typer.echo(engine.ingest().summary(), err=True)
+    if build:
+        engine.build_if_missing(lambda line: typer.echo(line, err=True))
     engine.store  # noqa: B018 — fail now, not after the first question, when there is no index
     typer.echo("Ask about the articles (empty line to quit).")
     history: list[tuple[str, str]] = []

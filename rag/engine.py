@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -64,6 +64,15 @@ class Engine:
 
     def has_index(self) -> bool:
         return (Path(self.settings.index_dir) / "manifest.json").exists()
+
+    def build_if_missing(self, say: Callable[[str], None]) -> IngestReport | None:
+        """Index the seeds folder when there is no index yet, telling `say` what it does."""
+        if self.has_index():
+            return None
+        say(f"building the index from {self.settings.seeds_dir}/ …")
+        report = self.ingest([Path(self.settings.seeds_dir)])
+        say(report.summary())
+        return report
 
     def ingest(
         self,

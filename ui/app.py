@@ -658,9 +658,8 @@ def main(
     if host not in ("127.0.0.1", "localhost", "::1") and "auth" not in options:
         print(f"warning: serving on {host} without a login — set RAG_UI_AUTH", file=sys.stderr)
     engine = Engine.from_settings(settings)
-    if build and not engine.has_index():
-        print(f"building the index from {settings.seeds_dir}/ …", file=sys.stderr)
-        print(engine.ingest([Path(settings.seeds_dir)]).summary(), file=sys.stderr)
+    if build:
+        engine.build_if_missing(lambda line: print(line, file=sys.stderr))
     if engine.has_index():  # load the models now, not during the first question
         engine.ask("What happened?")
     build_app(engine).launch(server_name=host, server_port=port, **options)
