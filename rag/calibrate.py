@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any
 
 from .types import Chunk, Passage
-from .verify import _MONTHS, _WEEKDAYS, SUPPORTED_AT, Checker, facts
+from .text import MONTHS, WEEKDAYS, facts
+from .verify import SUPPORTED_AT, Checker
 
 _AUX = re.compile(r"\b(is|was|are|were|will|would|has|have|had|can|could|should|may|might)\b")
 _DIGITS = re.compile(r"\d+")
@@ -53,7 +54,7 @@ def swap_number(sentence: str, rng: random.Random) -> str | None:
 
 
 def swap_date(sentence: str, rng: random.Random) -> str | None:
-    for words in (_WEEKDAYS, _MONTHS):
+    for words in (WEEKDAYS, MONTHS):
         for w in words:
             m = re.search(rf"\b{w}\b", sentence, re.I)
             if m:

@@ -21,10 +21,11 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import RagError
-from .lexical import normalise
+from .text import normalise
 from .settings import Settings
 from .types import Article
-from .verify import strip_markers, support_of
+from .text import strip_markers
+from .verify import support_of
 
 CHECKER = "rag.verify.support_of (content-term containment: all terms of a sentence in its quotes)"
 RATE_METRICS = (

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .verify import TOKEN, facts
+from .text import TOKEN, facts, strip_html
 
 _REFERS = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|next|"
@@ -21,16 +21,13 @@ _REFERS = re.compile(
 Turn = tuple[str, str]
 
 
-_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<[^<>]{1,200}>", re.I | re.S)
-
-
 def plain_question(question: str) -> str:
     """A question with HTML tags (and script or style contents) taken out, for retrieval.
 
     >>> plain_question("<b>Who</b> won?<script>alert(1)</script>")
     'Who won?'
     """
-    return " ".join(_MARKUP.sub(" ", question).split()) or question
+    return " ".join(strip_html(question).split()) or question
 
 
 def as_turns(history: Iterable[Any] | None) -> list[Turn]:

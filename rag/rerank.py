@@ -15,7 +15,7 @@ from dataclasses import replace
 import numpy as np
 
 from .answer_model import AnswerModel
-from .lexical import terms
+from .text import terms
 from .types import Passage
 
 PER_PASSAGE = 1  # ~4 ms a (question, sentence) pair on 2 cores: 20 passages cost ~80 ms

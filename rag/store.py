@@ -21,7 +21,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import IndexMismatchError, NoIndexError, StoreError
-from .lexical import terms
+from .text import terms
 from .settings import Settings
 from .types import Article, Chunk
 

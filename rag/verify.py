@@ -26,15 +26,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
-from .lexical import STOPWORDS, terms
+from .text import facts, negated, source_facts, spelled_date, strip_markers, terms
 from .types import Answer, AnswerSentence, Article, Citation, Passage, Support
 
 if TYPE_CHECKING:
     from .answer.markers import Draft
     from .embed import Embedder
     from .settings import Settings
-
-_MARKER = re.compile(r"\s*\[\d+(?:\s*,\s*\d+)*\]")
 
 # Calibrated operating point (python -m rag.calibrate, README "Verification").
 SUPPORTED_AT = 0.50
@@ -45,11 +43,13 @@ NEGATION_PENALTY = 0.5
 INSTRUCTION_PENALTY = 1.0
 NOVEL_PENALTY = 0.15  # per content term beyond the first that the passages never use
 CANDIDATES = 4  # passage sentences compared by embedding, picked by shared terms
-
-
-def strip_markers(text: str) -> str:
-    """'Ofcom acted. [1]' -> 'Ofcom acted.'"""
-    return _MARKER.sub("", text).strip()
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(instructions?|prompts?|rules|directions)\b"
+    r"|\byou are now\b|\bsystem prompt\b"
+    r"|\b(reply|respond|answer|say|write)\b[^.]{0,20}\bonly\b"
+    r"|\b(reply|respond)\s+(with\s+)?['\"‘“]",
+    re.I,
+)
 
 
 def support_of(sentence: str, quotes: list[str]) -> Support:
@@ -87,105 +87,16 @@ def verify_citations(
     return replace(answer, sentences=tuple(sentences), citations=kept)
 
 
-# --- facts a sentence asserts -----------------------------------------------------------------
-
-_NUMBER_WORDS = {
-    **{w: str(i) for i, w in enumerate(
-        ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
-         "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen",
-         "eighteen", "nineteen", "twenty"]
-    )},
-    "thirty": "30", "forty": "40", "fifty": "50",
-}  # fmt: skip
-_SCALES = {"million", "billion", "trillion", "hundred", "thousand", "dozen"}
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]  # fmt: skip
-_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-# Capitalised words that start sentences without naming anything.
-_STARTERS = frozenset(
-    """according after also although and another as at before both but by despite during each
-    earlier eventually finally first for from however if in instead it its last later many
-    meanwhile more moreover most next now on other overall several since so some still such
-    that the their then there these they this those thus under what when where which while
-    who why with without yes yet""".split()  # noqa: SIM905
-)
-TOKEN = re.compile(r"[£$€]?\d[\d,.]*\d(?:%|m|bn|k|st|nd|rd|th|s)?|[\w’'.\-%£$€]+")
-_NEGATION = re.compile(
-    r"\b(not|no|never|none|nobody|nothing|neither|nor|cannot|without|denied|denies|deny)\b|n[’']t\b",
-    re.I,
-)
-_INSTRUCTION = re.compile(
-    r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(instructions?|prompts?|rules|directions)\b"
-    r"|\byou are now\b|\bsystem prompt\b"
-    r"|\b(reply|respond|answer|say|write)\b[^.]{0,20}\bonly\b"
-    r"|\b(reply|respond)\s+(with\s+)?['\"‘“]",
-    re.I,
-)
-
-
-def _norm(token: str) -> str:
-    """'U.K.’s' -> 'uk', 'We’re' -> 'we', 'Musk's' -> 'musk'."""
-    t = token.casefold().strip(".-’'")
-    t = re.sub(r"[’'](s|re|ve|ll|d|m|t)$", "", t)
-    return t if re.fullmatch(r"[\d.,]+", t) else t.replace(".", "")
-
-
-def _number(token: str) -> str | None:
-    """'1,200' -> '1200', '10%' -> '10', '£5m' -> '5', 'five' -> '5', '12th' -> '12'."""
-    t = token.casefold().strip(".,")
-    if t in _NUMBER_WORDS:
-        return _NUMBER_WORDS[t]
-    m = re.fullmatch(r"[£$€]?(\d[\d,]*(?:\.\d+)?)(?:%|m|bn|k|st|nd|rd|th|s)?", t)
-    if not m:
-        return None
-    digits = m.group(1).replace(",", "")
-    return digits.rstrip("0").rstrip(".") if "." in digits else digits
-
-
-def is_name(token: str, low: str) -> bool:
-    return token[:1].isupper() and bool(low) and low not in STOPWORDS and low not in _STARTERS
-
-
-def facts(text: str) -> set[str]:
-    """Numbers, months, weekdays, scale words and proper names in a sentence, normalised."""
-    out: set[str] = set()
-    tokens = TOKEN.findall(text)
-    for tok in tokens:
-        num = _number(tok)
-        low = _norm(tok)
-        if num is not None:
-            out.add(num)
-        elif low in _MONTHS or low in _WEEKDAYS or low in _SCALES or is_name(tok, low):
-            out.add(low)
-    return out
-
-
-def source_facts(text: str) -> set[str]:
-    """Everything a passage could back: its facts plus all its lower-cased words."""
-    out = facts(text)
-    for tok in TOKEN.findall(text):
-        num = _number(tok)
-        out.add(num if num is not None else _norm(tok))
-    return out
-
-
 def header(p: Passage) -> str:
     """Headline, outlet and date of a passage's article (the date also spelled out)."""
     a = p.article
-    extra = [a.title, a.source or ""]
-    if a.published and re.fullmatch(r"\d{4}-\d\d-\d\d", a.published):
-        y, m, d = a.published.split("-")
-        extra.append(f"{int(d)} {_MONTHS[int(m) - 1]} {y}")
-    return " ".join(extra)
+    extra = [a.title, a.source or "", spelled_date(a.published or "")]
+    return " ".join(e for e in extra if e)
 
 
 def passage_source(p: Passage) -> str:
     """The text a citation of this passage vouches for: chunk, headline, outlet, date."""
     return f"{p.chunk.text} {header(p)}"
-
-
-def negated(text: str) -> bool:
-    return len(_NEGATION.findall(text)) % 2 == 1
 
 
 def negated_like(source: str, claim: str) -> bool:

@@ -10,7 +10,7 @@ import pytest
 from rag.answer_model import AnswerModel
 from rag.learn.pairs import build_pairs, weeks
 from rag.learn.train import main as train
-from rag.lexical import mentions
+from rag.text import mentions
 
 FIXTURE = Path(__file__).parent / "fixtures" / "answer_training"
 

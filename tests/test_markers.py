@@ -5,7 +5,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rag.answer.markers import MarkerStream, find_markers, parse_answer, strip_markers
+from rag.answer.markers import MarkerStream, parse_answer
+from rag.text import find_markers, strip_markers
 
 TEXT = (
     "Ofcom opened an inquiry on Monday [2]. Musk called it censorship.[1][3] "

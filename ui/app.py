@@ -24,6 +24,7 @@ import gradio as gr
 from rag.errors import RagError
 from rag.retrieve import Filters
 from rag.settings import Settings
+from rag.text import TRAILING_MARKERS, find_markers, strip_html
 from rag.types import Answer
 
 if TYPE_CHECKING:
@@ -49,8 +50,6 @@ EXAMPLES = [
 ]
 LIBRARY_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Document id"]
 
-_TRAILING_MARKERS = re.compile(r"(?:\s*\[\d+(?:\s*,\s*\d+)*\])+\s*$")
-_MARKER = re.compile(r"\s*\[(\d+(?:\s*,\s*\d+)*)\]")
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -156,14 +155,13 @@ def badge(support: str, note: str = "") -> str:
 
 def render_sentence(sentence: AnswerSentence, turn: int) -> str:
     """One answer sentence: escaped text, its [n] markers as links, a badge unless supported."""
-    text = _TRAILING_MARKERS.sub("", sentence.text)
+    text = TRAILING_MARKERS.sub("", sentence.text)
     cited, shown, parts, pos = set(sentence.citations), [], [], 0
-    for m in _MARKER.finditer(text):
-        numbers = [int(x) for x in re.split(r"\s*,\s*", m.group(1))]
+    for start, end, numbers in find_markers(text):
         if set(numbers) <= cited:  # otherwise brackets that belong to the quoted text
-            parts += [esc(text[pos : m.start()]), " ", cite_links(numbers, turn)]
+            parts += [esc(text[pos:start]), " ", cite_links(numbers, turn)]
             shown += numbers
-            pos = m.end()
+            pos = end
     parts.append(esc(text[pos:]))
     missing = [n for n in sentence.citations if n not in shown]
     links = " " + cite_links(missing, turn) if missing else ""
@@ -205,7 +203,7 @@ def plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
     """Chat messages with the HTML of rendered answers reduced to their text."""
     out = []
     for m in history:
-        text = re.sub(r"<[^>]+>", " ", str(m.get("content") or ""))
+        text = strip_html(str(m.get("content") or ""))
         out.append({"role": str(m.get("role")), "content": html.unescape(" ".join(text.split()))})
     return out
 

@@ -17,7 +17,7 @@ import numpy as np
 
 from ..answer_model import AnswerModel, load_answer_model
 from ..embed import Embedder
-from ..lexical import terms
+from ..text import terms
 from ..settings import Settings
 from ..types import Answer, AnswerSentence, Citation, Passage
 from .parts import question_parts

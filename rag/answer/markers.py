@@ -12,15 +12,8 @@ import re
 from dataclasses import dataclass, field
 
 from ..segment import split_sentences
+from ..text import MARKER, find_markers, marker_group, marker_ids, strip_html, strip_markers
 
-_IDS = r"\d{1,3}(?:\s*(?:,|;|&|and|-|–)\s*\d{1,3})*"
-MARKER = re.compile(
-    rf"\s*(?:\[\s*(?:sources?\s*)?(?P<a>{_IDS})\s*\]"
-    rf"|【\s*(?P<b>{_IDS})[^】]{{0,20}}】"
-    rf"|\(\s*sources?\s*(?P<c>{_IDS})\s*\)"
-    rf"|\bsources?\s+(?P<d>{_IDS})\b)",
-    re.I,
-)
 # The tail of a stream that may still grow into a marker: held back until it is decided.
 _PARTIAL = re.compile(
     r"\s*(?:\[[^\]\n]{0,24}|【[^】\n]{0,24}|\(\s*(?:s(?:o(?:u(?:r(?:c(?:e(?:s)?)?)?)?)?)?)?[\s\d,;&-]*"
@@ -28,36 +21,6 @@ _PARTIAL = re.compile(
     re.I,
 )
 _START_MARKERS = re.compile(rf"^(?:{MARKER.pattern})+", re.I)
-
-
-def marker_ids(group: str) -> list[int]:
-    """'1, 2' -> [1, 2]; '2-4' -> [2, 3, 4] (a range spans at most 10).
-
-    >>> marker_ids("3; 1 and 2-4")
-    [3, 1, 2, 3, 4]
-    """
-    out: list[int] = []
-    for part in re.split(r"\s*(?:,|;|&|and)\s*", group):
-        ends = [int(x) for x in re.split(r"\s*[-–]\s*", part) if x.isdigit()]
-        if len(ends) == 2 and 0 <= ends[1] - ends[0] <= 10:
-            out.extend(range(ends[0], ends[1] + 1))
-        elif ends:
-            out.append(ends[0])
-    return out
-
-
-def find_markers(text: str) -> list[tuple[int, int, list[int]]]:
-    """(start, end, passage numbers) of every citation marker in the text."""
-    found = []
-    for m in MARKER.finditer(text):
-        group = next(g for g in m.group("a", "b", "c", "d") if g is not None)
-        found.append((m.start(), m.end(), marker_ids(group)))
-    return found
-
-
-def strip_markers(text: str) -> str:
-    """'Ofcom acted [1][2].' -> 'Ofcom acted.'"""
-    return re.sub(r"\s+([.,;:!?])", r"\1", MARKER.sub("", text)).strip()
 
 
 @dataclass(frozen=True)
@@ -69,15 +32,12 @@ class Draft:
     unknown: tuple[int, ...] = ()  # numbers the model cited that name no passage
 
 
-_HTML = re.compile(r"</?[a-zA-Z][^<>]{0,300}>")
-
-
 def parse_answer(text: str, n_passages: int) -> list[Draft]:
     """Split generated text into sentences; markers right after a full stop belong before it.
 
     Stray HTML tags that some models write (<p>, </b>) are removed first.
     """
-    text = _HTML.sub(" ", text)
+    text = strip_html(text)
     spans = [text[s:e] for s, e in split_sentences(text)]
     pieces: list[str] = []
     for piece in spans:
@@ -116,8 +76,7 @@ class MarkerStream:
 
     def _rewrite(self, text: str) -> str:
         def sub(m: re.Match[str]) -> str:
-            group = next(g for g in m.group("a", "b", "c", "d") if g is not None)
-            ids = [i for i in marker_ids(group) if 1 <= i <= self.n_passages]
+            ids = [i for i in marker_ids(marker_group(m)) if 1 <= i <= self.n_passages]
             marks = "".join(f"[{self.number(i)}]" for i in dict.fromkeys(ids))
             return f" {marks}" if marks else ""
 

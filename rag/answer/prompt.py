@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from ..text import strip_markers
 from ..types import Passage
 
 SYSTEM = """You answer questions about news articles using only the numbered passages given.
@@ -73,4 +74,4 @@ def condense_prompt(question: str, history: Sequence[tuple[str, str]]) -> str:
 
 
 def strip_citations(text: str) -> str:
-    return re.sub(r"\s*\[\d+(?:\]\[\d+)*\]", "", text)[:600]
+    return strip_markers(text)[:600]

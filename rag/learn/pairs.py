@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..lexical import mentions, terms
+from ..text import mentions, terms
 from ..realtimeqa import passage_text
 from ..segment import split_sentences
 

@@ -303,7 +303,7 @@ def judge_with_cheap_signals(dev: list[Pair], probs: np.ndarray) -> dict[str, An
     its ranking metrics and calibrated threshold on the held-out pairs."""
     from ..answer_model import combine
     from ..embed import Embedder
-    from ..lexical import terms
+    from ..text import terms
     from ..settings import Settings
 
     settings = Settings()
