@@ -9,7 +9,7 @@ ingest with, somewhat less accurate.
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +22,34 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 SMALL_BATCH = 16  # texts; at most this many are encoded on one thread
+
+
+def _onnx(model_dir: Path, cache_dir: Path, batch_size: int) -> Any:
+    from .onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(model_dir, cache_dir, False, batch_size)
+
+
+def _onnx_int8(model_dir: Path, cache_dir: Path, batch_size: int) -> Any:
+    from .onnx_encoder import OnnxEncoder
+
+    return OnnxEncoder(model_dir, cache_dir, True, batch_size)
+
+
+def _static(model_dir: Path, cache_dir: Path, batch_size: int) -> Any:
+    from .static_encoder import StaticEncoder
+
+    return StaticEncoder(model_dir, cache_dir)
+
+
+# RAG_ENCODER -> a torch-free encoder (count_tokens, encode, tokenizer, dimension, max_tokens);
+# "torch" runs the model through sentence-transformers itself.
+TORCH_FREE: dict[str, Callable[[Path, Path, int], Any]] = {
+    "onnx": _onnx,
+    "onnx-int8": _onnx_int8,
+    "static": _static,
+}
+ENCODERS = ("torch", *TORCH_FREE)
 
 
 def resolve_model(name: str) -> str:
@@ -55,6 +83,7 @@ class Embedder:
         self._model: Any = None
         self._onnx: Any = None
         self._lock = threading.Lock()
+        self._cache_lock = threading.Lock()  # the UI answers several questions at once
         self._cache: dict[str, np.ndarray] = {}
         self._threads: int | None = None
         self._articles: Embedder | None = None
@@ -74,19 +103,10 @@ class Embedder:
         if self._onnx is None:
             with self._lock:
                 if self._onnx is None:
-                    if self.encoder == "static":
-                        from .static_encoder import StaticEncoder
-
-                        self._onnx = StaticEncoder(Path(resolve_model(self.name)), self.cache_dir)
-                    else:
-                        from .onnx_encoder import OnnxEncoder
-
-                        self._onnx = OnnxEncoder(
-                            Path(resolve_model(self.name)),
-                            self.cache_dir,
-                            self.encoder == "onnx-int8",
-                            self.batch_size,
-                        )
+                    make = TORCH_FREE[self.encoder]
+                    self._onnx = make(
+                        Path(resolve_model(self.name)), self.cache_dir, self.batch_size
+                    )
         return self._onnx
 
     @property
@@ -191,17 +211,22 @@ class Embedder:
 
     def encode_cached(self, texts: Sequence[str]) -> np.ndarray:
         """Like encode, remembering recent texts (sentences recur across questions)."""
-        missing = [t for t in dict.fromkeys(texts) if t not in self._cache]
-        if missing:
-            for text, vec in zip(missing, self.encode(missing), strict=True):
-                self._cache[text] = vec
-            if len(self._cache) > 50_000:
-                for key in list(self._cache)[: len(self._cache) // 2]:
-                    del self._cache[key]
-        return np.stack([self._cache[t] for t in texts]) if texts else self.encode([])
+        with self._cache_lock:
+            known = {t: self._cache[t] for t in dict.fromkeys(texts) if t in self._cache}
+        missing = [t for t in dict.fromkeys(texts) if t not in known]
+        if missing:  # encoded outside the lock: other questions need not wait for this one
+            fresh = dict(zip(missing, self.encode(missing), strict=True))
+            known.update(fresh)
+            with self._cache_lock:
+                self._cache.update(fresh)
+                if len(self._cache) > 50_000:
+                    for key in list(self._cache)[: len(self._cache) // 2]:
+                        del self._cache[key]
+        return np.stack([known[t] for t in texts]) if texts else self.encode([])
 
     def clear_cache(self) -> None:
         """Forget remembered vectors (benchmarks time the encoder, not the cache)."""
-        self._cache.clear()
+        with self._cache_lock:
+            self._cache.clear()
         if self._articles is not None:
             self._articles.clear_cache()

@@ -33,8 +33,8 @@ HTML_MARKUP_FACTOR = 5  # a page may hold this many times its text in markup and
 class Limits:
     """What one file and one article may weigh; larger ones are rejected with the reason."""
 
-    max_bytes: int = int(Settings.model_fields["max_file_mb"].default * 1024 * 1024)
-    max_chars: int = Settings.model_fields["max_article_chars"].default
+    max_bytes: int
+    max_chars: int
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
@@ -123,11 +123,14 @@ def _unsupported(path: Path) -> str:
     return f"unsupported file type '{path.suffix or '(none)'}' — use one of {kinds}"
 
 
-def read_file(src: SourceFile, limits: Limits = Limits()) -> tuple[list[Article], list[Rejection]]:
+def read_file(
+    src: SourceFile, limits: Limits | None = None
+) -> tuple[list[Article], list[Rejection]]:
     """Read one file into articles; a feed may also yield per-record rejections.
 
-    Raises RejectedFile when nothing in the file can be used.
+    Raises RejectedFile when nothing in the file can be used. Without limits, the settings'.
     """
+    limits = limits or Limits.from_settings(Settings())
     suffix = src.path.suffix.lower()
     try:
         if not src.path.is_file():
@@ -382,7 +385,7 @@ def record_hash(article: Article) -> str:
 
 
 def iter_articles(
-    files: list[SourceFile], limits: Limits = Limits()
+    files: list[SourceFile], limits: Limits | None = None
 ) -> Iterator[tuple[SourceFile, list[Article], list[Rejection]]]:
     """Read files one by one; an unreadable file becomes a rejection, never an exception."""
     for src in files:

@@ -24,7 +24,6 @@ import numpy as np
 
 from .errors import RagError
 
-ENCODERS = ("torch", "onnx", "onnx-int8", "static")
 OPSET = 17
 # word pieces per batch: 16 full-length chunks. Larger batches run no faster on CPU but grow
 # onnxruntime's memory arena (measured: 64 chunks a batch, 1.36 GB peak RSS; 16, 0.54 GB).
