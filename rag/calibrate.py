@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .types import Chunk, Passage
 from .text import MONTHS, WEEKDAYS, facts
+from .types import Chunk, Passage
 from .verify import SUPPORTED_AT, Checker
 
 _AUX = re.compile(r"\b(is|was|are|were|will|would|has|have|had|can|could|should|may|might)\b")

@@ -15,12 +15,13 @@ from typing import TYPE_CHECKING, Any
 from .embed import Embedder
 from .settings import Settings
 from .store import Store
-from .types import Answer, Article, Passage
+from .types import Answer, Article, Passage, Reply
 
 if TYPE_CHECKING:
     from .answer import Backend
     from .indexer import IngestReport
     from .retrieve import Filters
+    from .verify import Verifier
 
 
 class Engine:
@@ -31,6 +32,7 @@ class Engine:
         self.embedder = embedder or Embedder.from_settings(settings)
         self._store: Store | None = None
         self._backend: Backend | None = None
+        self._verifier: Verifier | None = None
         self._lock = threading.Lock()
 
     @classmethod
@@ -52,6 +54,7 @@ class Engine:
             from .answer import get_backend
 
             self._backend = get_backend(self.settings, self.embedder)
+            self.verifier  # noqa: B018 — a misconfigured checker fails with the backend, not later
         return self._backend
 
     @property
@@ -165,7 +168,6 @@ class Engine:
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is written, then the verified Answer (always last)."""
         from .errors import LLMFailed, RagError
-        from .verify import verify_citations
 
         question = question.strip()
         if not question:
@@ -178,18 +180,17 @@ class Engine:
         passages = self.retrieve(query, top_k, filters)
         t1 = time.perf_counter()
         vector = self.embedder.encode_cached([query])[0]
-        answer: Answer | None = None
+        draft: Answer | Reply | None = None
         try:
             for item in self.backend.stream(query, passages, vector):
-                if isinstance(item, Answer):
-                    answer = item
-                else:
+                if isinstance(item, str):
                     yield item
+                else:
+                    draft = item
         except LLMFailed as err:
-            answer = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
-        assert answer is not None
-        quoted = answer.backend == "extractive"  # its sentences are the quotes themselves
-        answer = verify_citations(answer, self.store.article, regrade=quoted)
+            draft = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
+        assert draft is not None
+        answer = self.verifier.verify(draft, passages, vector)
         t2 = time.perf_counter()
         timings = {
             **answer.timings,
@@ -203,6 +204,17 @@ class Engine:
             timings=timings,
             query=query if query != question else None,
         )
+
+    @property
+    def verifier(self) -> Verifier:
+        """The verification stage: the RAG_VERIFIER checker against this index's articles."""
+        if self._verifier is None:
+            from .verify import Verifier, make_checker
+
+            checker = make_checker(self.settings, self.embedder)
+            abstain = self.extractive.abstention
+            self._verifier = Verifier(checker, self.article, abstain, self.settings.verify)
+        return self._verifier
 
     @property
     def extractive(self) -> Any:

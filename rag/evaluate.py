@@ -21,10 +21,9 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import RagError
-from .text import normalise
 from .settings import Settings
+from .text import normalise, strip_markers
 from .types import Article
-from .text import strip_markers
 from .verify import support_of
 
 CHECKER = "rag.verify.support_of (content-term containment: all terms of a sentence in its quotes)"

@@ -21,8 +21,8 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .errors import IndexMismatchError, NoIndexError, StoreError
-from .text import terms
 from .settings import Settings
+from .text import terms
 from .types import Article, Chunk
 
 SCHEMA_VERSION = 3  # 2: sentence vectors stored at ingest; 3: article vectors

@@ -246,7 +246,9 @@ def strip_markers(text: str) -> str:
 
 # --- markup -----------------------------------------------------------------------------------
 
-_MARKUP = re.compile(r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]{0,300}>", re.I | re.S)
+_MARKUP = re.compile(
+    r"<(script|style)\b.*?</\1\s*>|<!--.*?-->|</?[a-zA-Z][^<>]{0,300}>", re.I | re.S
+)
 
 
 def strip_html(text: str) -> str:

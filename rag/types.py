@@ -87,6 +87,15 @@ class AnswerSentence:
 
 
 @dataclass(frozen=True)
+class Reply:
+    """A language model's answer as written, citation markers included, before any check."""
+
+    question: str
+    text: str
+    backend: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """An answer whose every sentence cites numbered sources (numbered by first citation)."""
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from rag.answer.markers import Draft
 from rag.calibrate import auc, build_pairs, calibrate
 from rag.engine import Engine
+from rag.text import facts
 from rag.types import Passage
-from rag.verify import HeuristicChecker, facts, verify_drafts
+from rag.verify import HeuristicChecker, verify_drafts
 
 
 def passages_for(engine: Engine, question: str) -> list[Passage]:

@@ -12,17 +12,21 @@ if TYPE_CHECKING:
 
     from ..embed import Embedder
     from ..settings import Settings
-    from ..types import Answer, Passage
+    from ..types import Answer, Passage, Reply
 
 
 class Backend(Protocol):
+    """Writes a draft: an Answer of quotes, or a model's Reply; the engine verifies either."""
+
     name: str
 
-    def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer: ...
+    def answer(
+        self, question: str, passages: list[Passage], vector: np.ndarray
+    ) -> Answer | Reply: ...
 
     def stream(
         self, question: str, passages: list[Passage], vector: np.ndarray
-    ) -> Iterator[str | Answer]: ...
+    ) -> Iterator[str | Answer | Reply]: ...
 
 
 def _extractive(settings: Settings, embedder: Embedder) -> Backend:

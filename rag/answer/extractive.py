@@ -10,15 +10,15 @@ cheap score decides alone, against its own threshold.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
 
 from ..answer_model import AnswerModel, load_answer_model
 from ..embed import Embedder
-from ..text import terms
 from ..settings import Settings
+from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
 from .parts import question_parts
 
@@ -320,6 +320,14 @@ class ExtractiveBackend:
         if not answer.sentences:
             yield answer.text
         yield answer
+
+    def abstention(
+        self, question: str, passages: Sequence[Passage], vector: np.ndarray, backend: str
+    ) -> Answer:
+        """'The articles don't answer this', with the closest passages as related."""
+        scored, _ = self.score(question, list(passages), vector)
+        text = abstention_text(question)
+        return Answer(question, text, (), (), self.related(scored), True, backend=backend)
 
     def related(self, scored: list[Scored], limit: int = 3) -> tuple[Citation, ...]:
         """The best sentence of each of the closest passages, for an abstention."""

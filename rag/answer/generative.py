@@ -1,17 +1,15 @@
-"""Question + passages -> an LLM's answer, every sentence checked against the passage it cites.
+"""Question + passages -> an LLM's answer as written (a Reply), streamed with its markers.
 
 The shared half of the openai, ollama and llamacpp backends: the prompt, the call (bounded by
-RAG_LLM_TIMEOUT_S), marker parsing while streaming, and verification. Each backend file only
-builds its LlamaIndex LLM and says which SDK errors mean what.
+RAG_LLM_TIMEOUT_S) and markers renumbered while streaming; the engine verifies the Reply (see
+rag/verify/stage.py). Each backend file only builds its LlamaIndex LLM and says which SDK
+errors mean what.
 """
 
 from __future__ import annotations
 
-import re
 import threading
-import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import replace
 from typing import Any, TypeVar
 
 import numpy as np
@@ -19,26 +17,12 @@ import numpy as np
 from ..embed import Embedder
 from ..errors import BackendError, LLMFailed
 from ..settings import Settings
-from ..types import Answer, Passage
-from ..verify import make_checker, verify_drafts
-from .extractive import ExtractiveBackend, abstention_text
-from .markers import MarkerStream, parse_answer
+from ..types import Answer, Passage, Reply
+from .extractive import ExtractiveBackend
+from .markers import MarkerStream
 from .prompt import answer_messages, condense_prompt
 
 T = TypeVar("T")
-
-# A model saying the passages hold no answer (cited sentences beside it are still kept).
-_GAP = re.compile(
-    r"\b(passages?|articles?|sources?|context|text)\b[^.]{0,40}\b(do(es)?n[’']?t|do(es)? not|"
-    r"never)\b[^.]{0,30}\b(say|mention|answer|contain|state|specify|include|provide)"
-    r"|\b(no|not enough) (information|details?|mention)\b|\bcannot (be )?(answer|determine)",
-    re.I,
-)
-
-
-def is_gap(sentence: str) -> bool:
-    """'The passages do not say when.' -> True"""
-    return bool(_GAP.search(sentence))
 
 
 class GenerativeBackend:
@@ -48,7 +32,6 @@ class GenerativeBackend:
 
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
-        self.checker = make_checker(settings, embedder)
         self.extractive = ExtractiveBackend(settings, embedder)
         self.llm = self.build_llm()
 
@@ -103,15 +86,15 @@ class GenerativeBackend:
 
     # -- answers -----------------------------------------------------------------------------
 
-    def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:
+    def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer | Reply:
         if not passages:
             return self.extractive.answer(question, passages, vector)
-        return self.finish(question, self.generate(question, passages), passages, vector)
+        return Reply(question, self.generate(question, passages), self.name)
 
     def stream(
         self, question: str, passages: list[Passage], vector: np.ndarray
-    ) -> Iterator[str | Answer]:
-        """Text deltas with markers renumbered as they arrive, then the verified Answer."""
+    ) -> Iterator[str | Answer | Reply]:
+        """Text deltas with markers renumbered as they arrive, then the Reply."""
         if not passages:
             yield self.extractive.answer(question, passages, vector)
             return
@@ -125,28 +108,7 @@ class GenerativeBackend:
         tail = markers.close()
         if tail:
             yield tail
-        yield self.finish(question, "".join(parts), passages, vector)
-
-    def finish(
-        self, question: str, text: str, passages: list[Passage], vector: np.ndarray
-    ) -> Answer:
-        """Parse markers, verify every sentence, renumber; a bare 'no answer' -> abstention."""
-        t0 = time.perf_counter()
-        drafts = parse_answer(text, len(passages))
-        claims = [d for d in drafts if not (is_gap(d.text) and not d.cites)]
-        sentences, citations = verify_drafts(claims, passages, self.checker, self.settings.verify)
-        checked = {"verify": (time.perf_counter() - t0) * 1000}
-        if not sentences:  # only "the passages don't say", or every sentence dropped
-            scored, _ = self.extractive.score(question, passages, vector)
-            related = self.extractive.related(scored)
-            text = abstention_text(question)
-            answer = Answer(question, text, (), (), related, True, backend=self.name)
-            return replace(answer, timings=checked)
-        body = " ".join(
-            s.text + (" " + "".join(f"[{n}]" for n in s.citations) if s.citations else "")
-            for s in sentences
-        )
-        return Answer(question, body, sentences, citations, backend=self.name, timings=checked)
+        yield Reply(question, "".join(parts), self.name)
 
 
 def run_with_timeout(fn: Callable[[], T], seconds: float, what: str) -> T:

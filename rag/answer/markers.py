@@ -23,6 +23,20 @@ _PARTIAL = re.compile(
 _START_MARKERS = re.compile(rf"^(?:{MARKER.pattern})+", re.I)
 
 
+# A model saying the passages hold no answer (cited sentences beside it are still kept).
+_GAP = re.compile(
+    r"\b(passages?|articles?|sources?|context|text)\b[^.]{0,40}\b(do(es)?n[’']?t|do(es)? not|"
+    r"never)\b[^.]{0,30}\b(say|mention|answer|contain|state|specify|include|provide)"
+    r"|\b(no|not enough) (information|details?|mention)\b|\bcannot (be )?(answer|determine)",
+    re.I,
+)
+
+
+def is_gap(sentence: str) -> bool:
+    """'The passages do not say when.' -> True"""
+    return bool(_GAP.search(sentence))
+
+
 @dataclass(frozen=True)
 class Draft:
     """One generated sentence: its text without markers, and the passages it cites (1-based)."""

@@ -303,8 +303,8 @@ def judge_with_cheap_signals(dev: list[Pair], probs: np.ndarray) -> dict[str, An
     its ranking metrics and calibrated threshold on the held-out pairs."""
     from ..answer_model import combine
     from ..embed import Embedder
-    from ..text import terms
     from ..settings import Settings
+    from ..text import terms
 
     settings = Settings()
     embedder = Embedder.from_settings(settings)

@@ -1,0 +1,135 @@
+"""(claim, passages) -> Judgement by facts, term containment and sentence similarity.
+
+The score combines
+(a) a faithfulness check: every number, month, weekday and proper name of the sentence must
+    appear (normalised) in the cited passages or their headers;
+(b) containment: the share of the sentence's content terms found in the passages, and a
+    penalty for each further term the passages never use (an added detail);
+(c) similarity: the cosine between the sentence and the passages' closest sentence, with the
+    index's encoder (MiniLM by default);
+minus penalties for a flipped negation and for echoing an instruction found in an article.
+The thresholds (judgement.py) were calibrated with `rag calibrate` (docs/evaluation.md).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..text import facts, negated, source_facts, spelled_date, strip_markers, terms
+from ..types import Passage
+from .judgement import Judgement, label_of
+
+if TYPE_CHECKING:
+    from ..embed import Embedder
+
+CONTAINMENT_WEIGHT = 0.5
+FACT_PENALTY = 0.5  # per missing fact, at most two counted
+NEGATION_PENALTY = 0.5
+INSTRUCTION_PENALTY = 1.0
+NOVEL_PENALTY = 0.15  # per content term beyond the first that the passages never use
+CANDIDATES = 4  # passage sentences compared by embedding, picked by shared terms
+_INSTRUCTION = re.compile(
+    r"\b(ignore|disregard|forget)\b[^.]{0,60}\b(instructions?|prompts?|rules|directions)\b"
+    r"|\byou are now\b|\bsystem prompt\b"
+    r"|\b(reply|respond|answer|say|write)\b[^.]{0,20}\bonly\b"
+    r"|\b(reply|respond)\s+(with\s+)?['\"‘“]",
+    re.I,
+)
+
+
+def header(p: Passage) -> str:
+    """Headline, outlet and date of a passage's article (the date also spelled out)."""
+    a = p.article
+    extra = [a.title, a.source or "", spelled_date(a.published or "")]
+    return " ".join(e for e in extra if e)
+
+
+def passage_source(p: Passage) -> str:
+    """The text a citation of this passage vouches for: chunk, headline, outlet, date."""
+    return f"{p.chunk.text} {header(p)}"
+
+
+def negated_like(source: str, claim: str) -> bool:
+    """Is the source negated in the clauses the claim draws on (2+ shared terms)?
+
+    >>> negated_like("They met in Paris, which they weren't allowed to say.", "They met in Paris.")
+    False
+    """
+    want = set(terms(claim))
+    clauses = re.split(r"[,;:—–]\s+", source)
+    used = [c for c in clauses if len(want & set(terms(c))) >= 2] or clauses
+    return negated(" ".join(used))
+
+
+def stored_vector(p: Passage, start: int, end: int) -> Any:
+    """The sentence's vector stored at ingest, or None when the passage carries none."""
+    if p.vectors is None or len(p.vectors) != len(p.chunk.sentences):
+        return None
+    try:
+        return p.vectors[p.chunk.sentences.index((start, end))]
+    except ValueError:
+        return None
+
+
+def candidate_sentences(
+    claim: str, passages: Sequence[Passage], limit: int = CANDIDATES
+) -> list[tuple[Passage, int, int]]:
+    """The passage sentences sharing most terms with the claim (earlier passages win ties)."""
+    want = set(terms(claim))
+    spans = [(p, s, e) for p in passages for s, e in p.chunk.sentences]
+    shared = [len(want & set(terms(p.article.text[s:e]))) for p, s, e in spans]
+    order = sorted(range(len(spans)), key=lambda i: (-shared[i], i))
+    return [spans[i] for i in order[:limit]]
+
+
+class HeuristicChecker:
+    """Facts + containment + sentence similarity; no model beyond the embedder."""
+
+    name = "heuristic (facts + term containment + sentence similarity from the index's encoder)"
+
+    def __init__(self, embedder: Embedder) -> None:
+        self.embedder = embedder
+
+    def similarities(self, claim: str, spans: list[tuple[Passage, int, int]]) -> list[float]:
+        """Cosine of the claim to each span: stored sentence vectors when the index has them."""
+        claim_vec = self.embedder.encode_cached([claim])[0]
+        stored = [stored_vector(p, s, e) for p, s, e in spans]
+        missing = [i for i, v in enumerate(stored) if v is None]
+        if missing:
+            fresh = self.embedder.encode_cached([spans[i][0].article.text[spans[i][1] : spans[i][2]]
+                                                 for i in missing])  # fmt: skip
+            for i, v in zip(missing, fresh, strict=True):
+                stored[i] = v
+        return [float(np.asarray(v, dtype=np.float32) @ claim_vec) for v in stored]
+
+    def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
+        claim = strip_markers(claim)
+        spans = candidate_sentences(claim, passages)
+        if not spans:
+            return Judgement("unsupported", 0.0, None)
+        texts = [p.article.text[s:e] for p, s, e in spans]
+        sims = self.similarities(claim, spans)
+        ranked = sorted(range(len(spans)), key=lambda i: -sims[i])
+        best = ranked[0]
+        p, s, e = spans[best]
+        # facts must be in the two closest sentences (or a header), not anywhere in the passage:
+        # a name or number from another sentence of the article does not back this one
+        have = source_facts(" ".join([*(texts[i] for i in ranked[:2]), *map(header, passages)]))
+        missing = tuple(sorted(f for f in facts(claim) if f not in have))
+        claim_terms = set(terms(claim))
+        source = " ".join(passage_source(q) for q in passages)
+        source_terms = set(terms(source))
+        contained = len(claim_terms & source_terms) / len(claim_terms) if claim_terms else 0.0
+        score = CONTAINMENT_WEIGHT * contained + (1 - CONTAINMENT_WEIGHT) * sims[best]
+        score -= NOVEL_PENALTY * max(0, len(claim_terms - source_terms) - 1)
+        score -= FACT_PENALTY * min(len(missing), 2)
+        best_text = p.article.text[s:e]
+        if negated(claim) != negated_like(best_text, claim):
+            score -= NEGATION_PENALTY
+        if _INSTRUCTION.search(best_text) or len(claim_terms) < 2:
+            score -= INSTRUCTION_PENALTY
+        return Judgement(label_of(score), round(score, 4), p, s, e, missing)
