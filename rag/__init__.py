@@ -1,10 +1,14 @@
 """Answers questions about news articles; every answer sentence cites the article sentence it
 came from, with character offsets, and every citation is checked.
 
->>> from rag import Engine
->>> engine = Engine.from_settings()
->>> engine.ingest(["seeds"])
->>> print(engine.ask("What did Ofcom do about the Grok images?").text)
+>>> import tempfile
+>>> from rag import Engine, Settings
+>>> engine = Engine.from_settings(Settings(index_dir=tempfile.mkdtemp()))
+>>> engine.ingest(["seeds"]).added != []
+True
+>>> answer = engine.ask("What did Ofcom do about the Grok images?")
+>>> answer.abstained, answer.citations[0].quote in engine.article(answer.citations[0].doc_id).text
+(False, True)
 """
 
 from .engine import Engine
