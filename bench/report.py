@@ -1,4 +1,4 @@
-"""bench/results/latest.json -> the README table (markdown) and a PNG plot."""
+"""bench/results/latest.json -> the docs/performance.md table (markdown) and a PNG plot."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """`make bench`: ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora.
 
 Every step runs in its own process (peak RSS is that step's). Writes bench/results/latest.json
-and bench/results/latest.png, and prints the table for the README.
+and bench/results/latest.png, and prints the table for docs/performance.md.
 """
 
 from __future__ import annotations

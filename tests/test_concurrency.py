@@ -1,7 +1,7 @@
 """20 chat sessions against a real `rag serve` while uploads are ingested: no errors, right answers.
 
 The test runs for 20 s to keep the suite short; `python -m tests.chat_load --seconds 60` gives
-the figures quoted in the README.
+the figures quoted in docs/deployment.md.
 """
 
 from __future__ import annotations
