@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from rag.errors import IngestError, RejectedFile
-from rag.ingest import SourceFile, decode_text, discover, normalise_date, read_file
+from rag.ingest import SourceFile, decode_text, discover, read_file
+from rag.readers import normalise_date
 
 DATA = Path(__file__).parent / "data"
 SEED = Path(__file__).parent.parent / "seeds" / "000_f647ec2645e8b019.txt"
