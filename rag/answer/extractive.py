@@ -170,6 +170,23 @@ def abstention_text(question: str) -> str:
     )
 
 
+def sentence_spans(
+    passages: Sequence[Passage],
+) -> tuple[list[tuple[Passage, int, int]], list[np.ndarray | None]]:
+    """Each sentence of the passages once, with its vector from the index when it has one."""
+    seen: set[tuple[str, int]] = set()
+    spans: list[tuple[Passage, int, int]] = []
+    stored: list[np.ndarray | None] = []
+    for p in passages:
+        rows = p.vectors if _aligned(p) else None
+        for j, (s, e) in enumerate(p.chunk.sentences):
+            if (p.article.doc_id, s) not in seen:
+                seen.add((p.article.doc_id, s))
+                spans.append((p, s, e))
+                stored.append(None if rows is None else rows[j])
+    return spans, stored
+
+
 class ExtractiveBackend:
     name = "extractive"
 
@@ -196,16 +213,7 @@ class ExtractiveBackend:
         self, question: str, passages: list[Passage], vector: np.ndarray
     ) -> tuple[list[Scored], np.ndarray]:
         """Every sentence of the passages, scored, best first (each sentence once)."""
-        seen: set[tuple[str, int]] = set()
-        spans: list[tuple[Passage, int, int]] = []
-        stored: list[np.ndarray | None] = []  # each sentence's vector from the index, if any
-        for p in passages:
-            rows = p.vectors if _aligned(p) else None
-            for j, (s, e) in enumerate(p.chunk.sentences):
-                if (p.article.doc_id, s) not in seen:
-                    seen.add((p.article.doc_id, s))
-                    spans.append((p, s, e))
-                    stored.append(None if rows is None else rows[j])
+        spans, stored = sentence_spans(passages)
         if not spans:
             return [], np.zeros((0, len(vector)), dtype=np.float32)
         q_terms = set(terms(question))

