@@ -243,6 +243,42 @@ def test_answer_is_verified_and_cited_to_the_exact_sentence(
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
+@pytest.fixture(scope="module")
+def seed_only(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """An index of the seed article alone: every passage is one of its chunks."""
+    tmp = tmp_path_factory.mktemp("seed")
+    assert Engine(make_settings(tmp), embedder).ingest([ROOT / "seeds"]).exit_code == 0
+    return tmp
+
+
+def test_a_true_sentence_naming_the_wrong_passage_is_recited_and_a_false_one_is_not(
+    seed_only: Path, embedder: Embedder
+) -> None:
+    """The model cites another chunk of the right article; a wrong figure cites it too."""
+
+    def reply(messages: list[dict[str, Any]]) -> str:
+        ps = passages_of(messages)
+        right = next(n for n, b in ps.items() if "urgent" in b and "Monday" in b)
+        wrong = next(n for n, b in ps.items() if n != right and "Monday" not in b)
+        return (
+            f"Ofcom made urgent contact with X on Monday [{wrong}]. "
+            f"Ofcom fined X 5 million pounds on Monday [{wrong}]."
+        )
+
+    question = "What did Ofcom and X do about the Grok images?"
+    with scripted_llm(reply) as server:
+        answer = llm_engine(seed_only, embedder, server.url).ask(question)
+    true, false = answer.sentences
+    assert true.support == "supported" and true.note.startswith("re-cited")
+    quote = answer.citations[true.citations[0] - 1].quote
+    assert "Monday" in quote and ("Ofcom" in quote or "urgent" in quote)
+    assert false.support != "supported" and not false.note.startswith("re-cited")
+    engine = Engine(make_settings(seed_only), embedder)
+    for c in answer.citations:
+        art = engine.article(c.doc_id)
+        assert art is not None and art.text[c.char_start : c.char_end] == c.quote
+
+
 def test_streaming_yields_renumbered_deltas_then_the_verified_answer(
     library: Path, embedder: Embedder
 ) -> None:

@@ -27,18 +27,20 @@ class Verdict:
 
 
 def check_draft(draft: Draft, passages: Sequence[Passage], checker: Checker) -> Verdict:
-    """Judge a sentence against the passages it cites; if that fails, against the others."""
+    """Judge a sentence against the passages it cites; if that fails, each other passage on
+    its own, and re-cite it to the one that backs it best.
+
+    subtle: the others are judged one by one, not together: judged together, the facts of one
+    passage and the closest sentence of another can look like support that neither gives.
+    """
     cited = [passages[i - 1] for i in draft.cites]
     first = checker.judge(draft.text, cited) if cited else Judgement("unsupported", -1.0, None)
     if first.label == "supported":
         return Verdict(draft.text, first, False)
-    others = [p for p in passages if p not in cited]
-    if others:
-        near = checker.judge(draft.text, others)
-        if near.passage is not None:  # the best sentence's passage, judged on its own
-            alone = checker.judge(draft.text, [near.passage])
-            if alone.label == "supported":
-                return Verdict(draft.text, alone, True)
+    alone = [checker.judge(draft.text, [p]) for p in passages if p not in cited]
+    backing = [j for j in alone if j.label == "supported"]
+    if backing:
+        return Verdict(draft.text, max(backing, key=lambda j: j.score), True)
     return Verdict(draft.text, first, False)
 
 
