@@ -53,70 +53,14 @@ LIBRARY_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Document id"]
 _UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
-# The packaged Source Sans Pro semibold face lacks most glyphs: bold text uses the bold face.
-STYLE = """<style>
-@font-face { font-family: RagSans; font-weight: 100 500;
-  src: url("static/fonts/SourceSansPro/SourceSansPro-Regular.woff2") format("woff2"); }
-@font-face { font-family: RagSans; font-weight: 600 900;
-  src: url("static/fonts/SourceSansPro/SourceSansPro-Bold.woff2") format("woff2"); }
-.gradio-container { --font: RagSans, "Source Sans Pro", ui-sans-serif, system-ui, sans-serif; }
-.rag-chat .answer, .rag-chat .abstain { margin: 0; line-height: 1.55; }
-.rag-chat .abstain { font-style: italic; }
-#chat a.cite { display: inline-block; margin-left: 2px; padding: 0 5px; border-radius: 6px;
-  font-size: .8em; font-weight: 600; line-height: 1.5; text-decoration: none; cursor: pointer;
-  color: #c2410c; background: #ffedd5; border: 1px solid #fed7aa; }
-#chat a.cite:hover { background: #ea580c; border-color: #ea580c; color: white; }
-.rag-chat .badge { display: inline-block; margin-left: 4px; padding: 0 7px; border-radius: 999px;
-  font-size: .7em; font-weight: 600; letter-spacing: .03em; text-transform: uppercase;
-  background: #fde68a; color: #78350f; }
-.rag-chat .badge.unsupported { background: #fecaca; color: #7f1d1d; }
-.rag-chat .badge.recited { background: #e0e7ff; color: #3730a3; }
-.rag-chat .draft { margin: 0; opacity: .75; }
-.rag-chat .fallback { margin: .5em 0 0; font-size: .85em; color: #92400e; }
-.rag-chat .related-note { margin: .6em 0 .2em; font-weight: 600; }
-.rag-chat ul.related { margin: 0; padding-left: 1.2em; }
-.rag-chat .error { color: var(--error-text-color, #b91c1c); }
-.rag-chat small.meta { display: block; margin-top: .5em; font-size: .72em; opacity: .7; }
-#library, #library * { font-family: var(--font) !important; }
-#sources .placeholder { opacity: .7; font-size: .9em; }
-#sources .turn[hidden] { display: none; }
-#sources h4 { margin: 0 0 .4em; font-size: .95em; }
-#sources details.src { margin: 0 0 .5em; padding: .45em .7em; border-radius: 8px;
-  border: 1px solid var(--border-color-primary); background: var(--block-background-fill); }
-#sources details.src[open] { border-color: var(--color-accent);
-  box-shadow: 0 0 0 2px var(--color-accent-soft); }
-#sources summary { cursor: pointer; line-height: 1.4; }
-#sources summary .title { font-weight: 600; font-size: .95em; }
-#sources .num { color: var(--color-accent); margin-right: .3em; }
-#sources .byline { display: block; font-weight: 400; font-size: .82em; opacity: .75; }
-#sources .para { margin: .5em 0; white-space: pre-wrap; line-height: 1.55; font-size: .92em; }
-#sources mark { background: #fde047; color: #111; padding: 0 1px; border-radius: 2px; }
-#sources .where { font-size: .75em; opacity: .65; }
-#sources a.url { font-size: .85em; word-break: break-all; }
-</style>"""
+ASSETS = Path(__file__).with_name("assets")
 
-# Runs once when the sources panel loads: a [n] click in the chat opens source n in the panel.
-CITE_JS = """
-if (!window.__ragCites) {
-  window.__ragCites = true;
-  const show = (turn, n) => {
-    const box = document.getElementById('turn-' + turn);
-    if (!box) return;
-    document.querySelectorAll('#sources .turn').forEach((t) => { t.hidden = t !== box; });
-    const id = 'src-' + turn + '-' + n;
-    document.querySelectorAll('#sources details.src').forEach((d) => { d.open = d.id === id; });
-    const target = document.getElementById(id);
-    if (target) target.scrollIntoView({ block: 'nearest' });
-  };
-  document.addEventListener('click', (ev) => {
-    const a = ev.target.closest ? ev.target.closest('a.cite') : null;
-    const m = a && /^#src-(\\d+)-(\\d+)$/.exec(a.getAttribute('href') || '');
-    if (!m) return;
-    ev.preventDefault();
-    show(m[1], m[2]);
-  }, true);
-}
-"""
+
+def read_assets() -> tuple[str, str]:
+    """(the page's <style> head, the sources panel's on-load script), from ui/assets/."""
+    css = (ASSETS / "style.css").read_text(encoding="utf-8")
+    js = (ASSETS / "cite.js").read_text(encoding="utf-8")
+    return f"<style>\n{css}</style>", js
 
 
 # ---------- HTML rendering (pure functions: answers and citations -> escaped HTML) ----------
@@ -485,6 +429,7 @@ def _library_row(a: dict[str, Any]) -> list[Any]:
 def _chat_tab(h: Handlers) -> Any:
     """The chat beside its sources panel; returns the outlet filter (the library refreshes it)."""
     turns = gr.State([])
+    style, cite_js = read_assets()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chat, box, send = _chat_column()
@@ -497,8 +442,8 @@ def _chat_tab(h: Handlers) -> Any:
                 container=True,
                 padding=True,
                 elem_id="sources",
-                head=STYLE,
-                js_on_load=CITE_JS,
+                head=style,
+                js_on_load=cite_js,
             )
     inputs = [box, chat, turns, top_k, outlets, start, end]
     outputs = [chat, box, sources, turns]
