@@ -12,7 +12,9 @@ import pytest
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.types import AnswerSentence, Article, Citation
-from ui.app import Handlers, build_app, make_filters, safe_upload_name, stage_uploads
+from ui.app import build_app
+from ui.handlers import Handlers
+from ui.inputs import make_filters, safe_upload_name, stage_uploads
 from ui.render import render_answer, render_sentence, render_source
 
 from .conftest import ROOT, make_settings

@@ -1,53 +1,27 @@
 """Questions and uploaded files -> a web app of cited answers: chat, sources panel, library.
 
-`build_app(engine)` returns the Gradio Blocks; `main()` serves it on 127.0.0.1:7860.
-Every [n] in an answer opens source n beside the chat, its quoted sentence marked. Article text,
-titles and questions are HTML-escaped before they reach the page.
+`build_app(engine)` lays out the Gradio Blocks and wires them to `ui.handlers`; `main()` serves
+it on 127.0.0.1:7860. Every [n] in an answer opens source n beside the chat, its quoted sentence
+marked (HTML from `ui.render`, CSS and script from `ui/assets/`).
 """
 
 from __future__ import annotations
 
-import html
-import logging
-import re
-import shutil
 import sys
-import time
-import unicodedata
-from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from rag.errors import RagError
-from rag.retrieve import Filters
 from rag.settings import Settings
-from rag.text import strip_html
-from rag.types import Answer
-from ui.render import (
-    clip,
-    esc,
-    render_answer,
-    render_draft,
-    render_error,
-    render_meta,
-    render_panel,
-    render_turn,
-)
+from ui.handlers import Handlers
+from ui.inputs import MAX_UPLOAD_MB, MAX_UPLOADS, UPLOAD_TYPES
+from ui.render import render_panel
 
 if TYPE_CHECKING:
     from rag.engine import Engine
 
-log = logging.getLogger(__name__)
-
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl", ".json")
-MAX_UPLOAD_MB = 20
-MAX_UPLOADS = 20
-MAX_NAME_CHARS = 100
-TABLE_TITLE_CHARS = 90
-STREAM_PAUSE = 0.03  # seconds between streamed sentences
 # Questions are answered a few at a time, also while an upload is being ingested; uploads and
 # removals go one at a time. (Measured with `python -m tests.chat_load`, README.)
 ASKING_AT_ONCE = 4
@@ -58,9 +32,6 @@ EXAMPLES = [
 ]
 LIBRARY_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Document id"]
 
-_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
 ASSETS = Path(__file__).with_name("assets")
 
 
@@ -69,220 +40,6 @@ def read_assets() -> tuple[str, str]:
     css = (ASSETS / "style.css").read_text(encoding="utf-8")
     js = (ASSETS / "cite.js").read_text(encoding="utf-8")
     return f"<style>\n{css}</style>", js
-
-
-# ---------- chat messages for follow-ups ----------
-
-
-def plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """Chat messages with the HTML of rendered answers reduced to their text."""
-    out = []
-    for m in history:
-        text = strip_html(str(m.get("content") or ""))
-        out.append({"role": str(m.get("role")), "content": html.unescape(" ".join(text.split()))})
-    return out
-
-
-# ---------- input checks ----------
-
-
-def parse_day(label: str, value: str | None) -> str | None:
-    """'' -> None; a valid YYYY-MM-DD -> itself; anything else -> RagError."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError
-        date.fromisoformat(value)
-    except ValueError:
-        raise RagError(f"'{value}' is not a {label} date — write it as YYYY-MM-DD") from None
-    return value
-
-
-def make_filters(outlets: Sequence[str] | None, start: str | None, end: str | None) -> Filters:
-    lo, hi = parse_day("'published from'", start), parse_day("'published to'", end)
-    if lo and hi and lo > hi:
-        raise RagError(f"'published from' ({lo}) is after 'published to' ({hi}) — swap them")
-    return Filters(sources=tuple(outlets or ()), published_from=lo, published_to=hi)
-
-
-def safe_upload_name(name: str) -> str:
-    """A user's file name -> a safe basename of [A-Za-z0-9._-]; RagError if its type is wrong."""
-    base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()  # é -> e
-    base = _UNSAFE_CHARS.sub("_", base).lstrip("._-")
-    stem, dot, ext = base.rpartition(".")
-    ext = "." + ext.lower() if dot else ""
-    if ext not in UPLOAD_TYPES:
-        kinds = ", ".join(UPLOAD_TYPES)
-        raise RagError(f"{name!r}: unsupported file type — upload one of {kinds}")
-    stem = stem.strip("._-")[:MAX_NAME_CHARS] or "upload"
-    if f"{stem}{ext}".lower() == "readme.md":  # the ingester skips README.md files
-        stem = "readme-upload"
-    return stem + ext
-
-
-def stage_uploads(files: Sequence[str], dest: Path) -> tuple[list[str], list[str]]:
-    """Copy checked uploads into dest; returns (saved names, refusal messages)."""
-    if len(files) > MAX_UPLOADS:
-        return [], [f"{len(files)} files is too many — add at most {MAX_UPLOADS} at a time"]
-    saved: list[str] = []
-    refused: list[str] = []
-    dest.mkdir(parents=True, exist_ok=True)
-    for src in map(Path, files):
-        try:
-            name = safe_upload_name(src.name)
-        except RagError as err:
-            refused.append(str(err))
-            continue
-        if src.stat().st_size > MAX_UPLOAD_MB * 1024 * 1024:
-            refused.append(f"{src.name!r} is over {MAX_UPLOAD_MB} MB — split it or shrink it")
-            continue
-        shutil.copyfile(src, dest / name)
-        saved.append(name)
-    return saved, refused
-
-
-def report_lines(report: Any) -> list[str]:
-    lines = [report.summary()]
-    lines += [f"  added: {d}" for d in report.added]
-    lines += [f"  updated: {d}" for d in report.updated]
-    lines += [
-        f"  duplicate: {d} (same text as {twin}, stored once)" for d, twin in report.duplicates
-    ]
-    lines += [f"  rejected: {Path(r.where).name}: {r.reason}" for r in report.rejected]
-    return lines
-
-
-# ---------- event handlers ----------
-
-
-def _user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": esc(text)}
-
-
-def _bot(content: str) -> dict[str, str]:
-    return {"role": "assistant", "content": content}
-
-
-class Handlers:
-    """The app's callbacks, bound to one engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.uploads = Path(engine.settings.index_dir) / "uploads"
-
-    def respond(
-        self,
-        question: str,
-        history: list[dict[str, Any]],
-        turns: list[str],
-        top_k: float,
-        outlets: list[str] | None,
-        start: str,
-        end: str,
-    ) -> Iterator[tuple[Any, ...]]:
-        """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams."""
-        history = [*history, _user(question)] if question.strip() else list(history)
-        yield history, "", gr.skip(), turns
-        answer: Answer | None = None
-        written = ""
-        try:
-            k = int(top_k) if top_k else None
-            earlier = plain_history(history[:-1])
-            filters = make_filters(outlets, start, end) or None
-            for item in self.engine.stream(question, earlier, k, filters):
-                if isinstance(item, Answer):
-                    answer = item
-                else:  # the model's words as they come; replaced by the checked answer
-                    written += item
-                    yield [*history, _bot(render_draft(written))], gr.skip(), gr.skip(), turns
-        except RagError as err:
-            yield [*history, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
-            return
-        except Exception as err:  # keep tracebacks in the log, not in the chat
-            log.exception("answering failed")
-            msg = f"answering failed ({type(err).__name__}) — see the server log"
-            yield [*history, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
-            return
-        assert answer is not None
-        yield from self._stream(answer, history, turns)
-
-    def _stream(
-        self, answer: Answer, history: list[dict[str, Any]], turns: list[str]
-    ) -> Iterator[tuple[Any, ...]]:
-        turn = len(turns)
-        turns = [*turns, render_turn(answer, turn, self.engine.article)]
-        panel = render_panel(turns)
-        for i in range(1, len(answer.sentences)):
-            yield [*history, _bot(render_answer(answer, turn, i))], gr.skip(), panel, turns
-            time.sleep(STREAM_PAUSE)
-        final = render_answer(answer, turn) + render_meta(answer)
-        yield [*history, _bot(final)], gr.skip(), panel, turns
-
-    def ask_api(self, question: str) -> dict[str, Any]:
-        """Answer a question about the articles; returns the `rag ask --json` dict."""
-        try:
-            return self.engine.ask(question).to_dict()
-        except RagError as err:
-            raise gr.Error(str(err)) from err
-
-    def add_files(
-        self,
-        files: list[str] | None,
-        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008
-    ) -> tuple[Any, ...]:
-        """Upload: check and copy the files into <index>/uploads/, ingest that folder."""
-        if not files:
-            return ("Choose one or more files first.", *self.library(), gr.skip())
-        progress(0, desc="Checking files")
-        saved, refused = stage_uploads(files, self.uploads)
-        lines = [f"refused: {r}" for r in refused]
-        if saved:
-            progress(0.1, desc="Indexing")
-            lines = self._ingest() + lines
-        return ("\n".join(lines), *self.library(), None)
-
-    def _ingest(self) -> list[str]:
-        try:
-            return report_lines(self.engine.ingest([self.uploads], progress=True))
-        except RagError as err:
-            return [f"ingest failed: {err}"]
-        except Exception as err:  # keep tracebacks in the log, not in the page
-            log.exception("ingest failed")
-            return [f"ingest failed ({type(err).__name__}) — see the server log"]
-
-    def remove(self, doc_id: str | None) -> tuple[Any, ...]:
-        """Remove one article from the index (and its uploaded copy, if it was uploaded)."""
-        if not doc_id:
-            return ("Pick an article to remove first.", *self.library())
-        path = next((a["path"] for a in self.engine.articles() if a["doc_id"] == doc_id), None)
-        try:
-            removed = self.engine.remove([doc_id])
-        except RagError as err:
-            return (f"could not remove {doc_id}: {err}", *self.library())
-        if path and Path(path).resolve().parent == self.uploads.resolve():
-            Path(path).unlink(missing_ok=True)
-        msg = f"removed {doc_id}" if removed else f"{doc_id} was not in the index"
-        return (msg, *self.library())
-
-    def library(self) -> tuple[Any, Any, Any]:
-        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown)."""
-        arts = self.engine.articles()
-        rows = [_library_row(a) for a in arts]
-        docs = [(f"{clip(a['title'], 60)} ({a['doc_id']})", a["doc_id"]) for a in arts]
-        outlets = sorted({a["source"] for a in arts if a["source"]})
-        return (
-            gr.Dataframe(value=rows or [["", "", "", "", ""]]),
-            gr.Dropdown(choices=docs, value=None),
-            gr.Dropdown(choices=outlets),
-        )
-
-
-def _library_row(a: dict[str, Any]) -> list[Any]:
-    title = clip(a["title"], TABLE_TITLE_CHARS)
-    return [title, a["source"] or "", a["published"] or "", a["chunks"], a["doc_id"]]
 
 
 # ---------- layout ----------

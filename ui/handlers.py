@@ -1,0 +1,186 @@
+"""Chat, upload and removal events -> engine calls -> chat messages, panel HTML and library rows.
+
+Each handler catches the engine's errors and returns them as messages for the page: a RagError
+says what to do next; anything else is logged with its traceback and named in one line.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.text import strip_html
+from rag.types import Answer
+from ui.inputs import make_filters, stage_uploads
+from ui.render import (
+    clip,
+    esc,
+    render_answer,
+    render_draft,
+    render_error,
+    render_meta,
+    render_panel,
+    render_turn,
+)
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+
+log = logging.getLogger(__name__)
+
+TABLE_TITLE_CHARS = 90
+STREAM_PAUSE = 0.03  # seconds between streamed sentences
+
+
+def plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
+    """Chat messages with the HTML of rendered answers reduced to their text."""
+    out = []
+    for m in history:
+        text = strip_html(str(m.get("content") or ""))
+        out.append({"role": str(m.get("role")), "content": html.unescape(" ".join(text.split()))})
+    return out
+
+
+def report_lines(report: Any) -> list[str]:
+    lines = [report.summary()]
+    lines += [f"  added: {d}" for d in report.added]
+    lines += [f"  updated: {d}" for d in report.updated]
+    lines += [
+        f"  duplicate: {d} (same text as {twin}, stored once)" for d, twin in report.duplicates
+    ]
+    lines += [f"  rejected: {Path(r.where).name}: {r.reason}" for r in report.rejected]
+    return lines
+
+
+def _user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": esc(text)}
+
+
+def _bot(content: str) -> dict[str, str]:
+    return {"role": "assistant", "content": content}
+
+
+class Handlers:
+    """The app's callbacks, bound to one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.uploads = Path(engine.settings.index_dir) / "uploads"
+
+    def respond(
+        self,
+        question: str,
+        history: list[dict[str, Any]],
+        turns: list[str],
+        top_k: float,
+        outlets: list[str] | None,
+        start: str,
+        end: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams."""
+        history = [*history, _user(question)] if question.strip() else list(history)
+        yield history, "", gr.skip(), turns
+        answer: Answer | None = None
+        written = ""
+        try:
+            k = int(top_k) if top_k else None
+            earlier = plain_history(history[:-1])
+            filters = make_filters(outlets, start, end) or None
+            for item in self.engine.stream(question, earlier, k, filters):
+                if isinstance(item, Answer):
+                    answer = item
+                else:  # the model's words as they come; replaced by the checked answer
+                    written += item
+                    yield [*history, _bot(render_draft(written))], gr.skip(), gr.skip(), turns
+        except RagError as err:
+            yield [*history, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
+            return
+        except Exception as err:  # keep tracebacks in the log, not in the chat
+            log.exception("answering failed")
+            msg = f"answering failed ({type(err).__name__}) — see the server log"
+            yield [*history, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
+            return
+        assert answer is not None
+        yield from self._stream(answer, history, turns)
+
+    def _stream(
+        self, answer: Answer, history: list[dict[str, Any]], turns: list[str]
+    ) -> Iterator[tuple[Any, ...]]:
+        turn = len(turns)
+        turns = [*turns, render_turn(answer, turn, self.engine.article)]
+        panel = render_panel(turns)
+        for i in range(1, len(answer.sentences)):
+            yield [*history, _bot(render_answer(answer, turn, i))], gr.skip(), panel, turns
+            time.sleep(STREAM_PAUSE)
+        final = render_answer(answer, turn) + render_meta(answer)
+        yield [*history, _bot(final)], gr.skip(), panel, turns
+
+    def ask_api(self, question: str) -> dict[str, Any]:
+        """Answer a question about the articles; returns the `rag ask --json` dict."""
+        try:
+            return self.engine.ask(question).to_dict()
+        except RagError as err:
+            raise gr.Error(str(err)) from err
+
+    def add_files(
+        self,
+        files: list[str] | None,
+        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008
+    ) -> tuple[Any, ...]:
+        """Upload: check and copy the files into <index>/uploads/, ingest that folder."""
+        if not files:
+            return ("Choose one or more files first.", *self.library(), gr.skip())
+        progress(0, desc="Checking files")
+        saved, refused = stage_uploads(files, self.uploads)
+        lines = [f"refused: {r}" for r in refused]
+        if saved:
+            progress(0.1, desc="Indexing")
+            lines = self._ingest() + lines
+        return ("\n".join(lines), *self.library(), None)
+
+    def _ingest(self) -> list[str]:
+        try:
+            return report_lines(self.engine.ingest([self.uploads], progress=True))
+        except RagError as err:
+            return [f"ingest failed: {err}"]
+        except Exception as err:  # keep tracebacks in the log, not in the page
+            log.exception("ingest failed")
+            return [f"ingest failed ({type(err).__name__}) — see the server log"]
+
+    def remove(self, doc_id: str | None) -> tuple[Any, ...]:
+        """Remove one article from the index (and its uploaded copy, if it was uploaded)."""
+        if not doc_id:
+            return ("Pick an article to remove first.", *self.library())
+        path = next((a["path"] for a in self.engine.articles() if a["doc_id"] == doc_id), None)
+        try:
+            removed = self.engine.remove([doc_id])
+        except RagError as err:
+            return (f"could not remove {doc_id}: {err}", *self.library())
+        if path and Path(path).resolve().parent == self.uploads.resolve():
+            Path(path).unlink(missing_ok=True)
+        msg = f"removed {doc_id}" if removed else f"{doc_id} was not in the index"
+        return (msg, *self.library())
+
+    def library(self) -> tuple[Any, Any, Any]:
+        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown)."""
+        arts = self.engine.articles()
+        rows = [_library_row(a) for a in arts]
+        docs = [(f"{clip(a['title'], 60)} ({a['doc_id']})", a["doc_id"]) for a in arts]
+        outlets = sorted({a["source"] for a in arts if a["source"]})
+        return (
+            gr.Dataframe(value=rows or [["", "", "", "", ""]]),
+            gr.Dropdown(choices=docs, value=None),
+            gr.Dropdown(choices=outlets),
+        )
+
+
+def _library_row(a: dict[str, Any]) -> list[Any]:
+    title = clip(a["title"], TABLE_TITLE_CHARS)
+    return [title, a["source"] or "", a["published"] or "", a["chunks"], a["doc_id"]]
