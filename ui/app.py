@@ -47,7 +47,7 @@ def read_assets() -> tuple[str, str]:
 
 def _chat_tab(h: Handlers) -> Any:
     """The chat beside its sources panel; returns the outlet filter (the library refreshes it)."""
-    turns = gr.State([])
+    turns = gr.State([])  # one ui.render.Turn per answered question: data, not HTML
     style, cite_js = read_assets()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):

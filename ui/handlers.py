@@ -6,7 +6,6 @@ says what to do next; anything else is logged with its traceback and named in on
 
 from __future__ import annotations
 
-import html
 import logging
 import time
 from collections.abc import Iterator, Sequence
@@ -16,10 +15,11 @@ from typing import TYPE_CHECKING, Any
 import gradio as gr
 
 from rag.errors import RagError
-from rag.text import strip_html
+from rag.text import strip_markers
 from rag.types import Answer
 from ui.inputs import make_filters, stage_uploads
 from ui.render import (
+    Turn,
     clip,
     esc,
     render_answer,
@@ -27,11 +27,11 @@ from ui.render import (
     render_error,
     render_meta,
     render_panel,
-    render_turn,
 )
 
 if TYPE_CHECKING:
     from rag.engine import Engine
+    from rag.types import Article
 
 log = logging.getLogger(__name__)
 
@@ -39,13 +39,9 @@ TABLE_TITLE_CHARS = 90
 STREAM_PAUSE = 0.03  # seconds between streamed sentences
 
 
-def plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """Chat messages with the HTML of rendered answers reduced to their text."""
-    out = []
-    for m in history:
-        text = strip_html(str(m.get("content") or ""))
-        out.append({"role": str(m.get("role")), "content": html.unescape(" ".join(text.split()))})
-    return out
+def follow_up_history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
+    """(question, answer text without its [n] markers) of each answered turn, oldest first."""
+    return [(t.answer.question, strip_markers(t.answer.text)) for t in turns]
 
 
 def report_lines(report: Any) -> list[str]:
@@ -77,50 +73,46 @@ class Handlers:
     def respond(
         self,
         question: str,
-        history: list[dict[str, Any]],
-        turns: list[str],
+        chat: list[dict[str, Any]],
+        turns: list[Turn],
         top_k: float,
         outlets: list[str] | None,
         start: str,
         end: str,
     ) -> Iterator[tuple[Any, ...]]:
-        """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams."""
-        history = [*history, _user(question)] if question.strip() else list(history)
-        yield history, "", gr.skip(), turns
+        """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams.
+
+        `chat` is the page's messages, only ever appended to; `turns` is the state, one Turn per
+        answered question, and follow-ups are made standalone from its answers.
+        """
+        shown = [*chat, _user(question)] if question.strip() else list(chat)
+        yield shown, "", gr.skip(), turns
         answer: Answer | None = None
         written = ""
         try:
             k = int(top_k) if top_k else None
-            earlier = plain_history(history[:-1])
             filters = make_filters(outlets, start, end) or None
-            for item in self.engine.stream(question, earlier, k, filters):
+            for item in self.engine.stream(question, follow_up_history(turns), k, filters):
                 if isinstance(item, Answer):
                     answer = item
                 else:  # the model's words as they come; replaced by the checked answer
                     written += item
-                    yield [*history, _bot(render_draft(written))], gr.skip(), gr.skip(), turns
+                    yield [*shown, _bot(render_draft(written))], gr.skip(), gr.skip(), turns
         except RagError as err:
-            yield [*history, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
+            yield [*shown, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
             return
         except Exception as err:  # keep tracebacks in the log, not in the chat
             log.exception("answering failed")
             msg = f"answering failed ({type(err).__name__}) — see the server log"
-            yield [*history, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
+            yield [*shown, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
             return
         assert answer is not None
-        yield from self._stream(answer, history, turns)
+        yield from _reveal(shown, [*turns, Turn(answer, self._quoted(answer))])
 
-    def _stream(
-        self, answer: Answer, history: list[dict[str, Any]], turns: list[str]
-    ) -> Iterator[tuple[Any, ...]]:
-        turn = len(turns)
-        turns = [*turns, render_turn(answer, turn, self.engine.article)]
-        panel = render_panel(turns)
-        for i in range(1, len(answer.sentences)):
-            yield [*history, _bot(render_answer(answer, turn, i))], gr.skip(), panel, turns
-            time.sleep(STREAM_PAUSE)
-        final = render_answer(answer, turn) + render_meta(answer)
-        yield [*history, _bot(final)], gr.skip(), panel, turns
+    def _quoted(self, answer: Answer) -> dict[str, Article]:
+        """The articles the answer's sources (or related passages) quote, by doc_id."""
+        found = {c.doc_id: self.engine.article(c.doc_id) for c in answer.citations + answer.related}
+        return {doc_id: article for doc_id, article in found.items() if article is not None}
 
     def ask_api(self, question: str) -> dict[str, Any]:
         """Answer a question about the articles; returns the `rag ask --json` dict."""
@@ -179,6 +171,17 @@ class Handlers:
             gr.Dropdown(choices=docs, value=None),
             gr.Dropdown(choices=outlets),
         )
+
+
+def _reveal(shown: list[dict[str, Any]], turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
+    """The last turn's answer a sentence at a time, then whole with its small print."""
+    n, answer = len(turns) - 1, turns[-1].answer
+    panel = render_panel(turns)
+    for i in range(1, len(answer.sentences)):
+        yield [*shown, _bot(render_answer(answer, n, i))], gr.skip(), panel, turns
+        time.sleep(STREAM_PAUSE)
+    final = render_answer(answer, n) + render_meta(answer)
+    yield [*shown, _bot(final)], gr.skip(), panel, turns
 
 
 def _library_row(a: dict[str, Any]) -> list[Any]:

@@ -2,14 +2,16 @@
 
 Every [n] in an answer links to `#src-<turn>-<n>`, the id of source n in the panel's section for
 that turn (ui/assets/cite.js opens it). Article text, titles and questions are HTML-escaped here,
-before they reach the page; nothing in this module imports gradio.
+before they reach the page; nothing in this module imports gradio. `Turn` is what the chat state
+keeps of each answered question: data, rendered here whenever the page needs it.
 """
 
 from __future__ import annotations
 
 import html
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from rag.text import TRAILING_MARKERS, find_markers
 
@@ -17,6 +19,15 @@ if TYPE_CHECKING:
     from rag.types import Answer, AnswerSentence, Article, Citation
 
 CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question as the chat state keeps it: the checked answer, and the articles its
+    sources quote as they were when it was answered (so its panel reads the same later)."""
+
+    answer: Answer
+    articles: Mapping[str, Article] = field(default_factory=dict)
 
 
 def esc(text: str | None) -> str:
@@ -139,31 +150,31 @@ def render_source(c: Citation, article: Article | None, dom_id: str, label: str)
     )
 
 
-def render_turn(answer: Answer, turn: int, article: Any) -> str:
-    """The panel content for one answer: its cited sources, or its related passages."""
+def render_turn(turn: Turn, n: int) -> str:
+    """The panel content for answer n: its cited sources, or its related passages."""
+    answer, article = turn.answer, turn.articles.get
     question = f"<h4>“{esc(answer.question)}”</h4>"
     if answer.abstained:
         items = [
-            render_source(c, article(c.doc_id), f"rel-{turn}-{i}", "")
+            render_source(c, article(c.doc_id), f"rel-{n}-{i}", "")
             for i, c in enumerate(answer.related, start=1)
         ]
         head = '<p class="placeholder">No answer — related passages, not citations:</p>'
         return question + head + "".join(items)
     items = [
-        render_source(
-            c, article(c.doc_id), f"src-{turn}-{c.n}", f'<span class="num">[{c.n}]</span>'
-        )
+        render_source(c, article(c.doc_id), f"src-{n}-{c.n}", f'<span class="num">[{c.n}]</span>')
         for c in answer.citations
     ]
     return question + "".join(items)
 
 
-def render_panel(turns: Sequence[str]) -> str:
+def render_panel(turns: Sequence[Turn]) -> str:
     """All answers' sources; only the latest visible until an older [n] is clicked."""
     if not turns:
         return '<p class="placeholder">Click a [n] marker in an answer to read its source.</p>'
     last = len(turns) - 1
     return "".join(
-        f'<section class="turn" id="turn-{i}"{"" if i == last else " hidden"}>{body}</section>'
-        for i, body in enumerate(turns)
+        f'<section class="turn" id="turn-{i}"{"" if i == last else " hidden"}>'
+        f"{render_turn(turn, i)}</section>"
+        for i, turn in enumerate(turns)
     )
