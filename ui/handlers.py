@@ -44,17 +44,6 @@ def follow_up_history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
     return [(t.answer.question, strip_markers(t.answer.text)) for t in turns]
 
 
-def report_lines(report: Any) -> list[str]:
-    lines = [report.summary()]
-    lines += [f"  added: {d}" for d in report.added]
-    lines += [f"  updated: {d}" for d in report.updated]
-    lines += [
-        f"  duplicate: {d} (same text as {twin}, stored once)" for d, twin in report.duplicates
-    ]
-    lines += [f"  rejected: {Path(r.where).name}: {r.reason}" for r in report.rejected]
-    return lines
-
-
 def _user(text: str) -> dict[str, str]:
     return {"role": "user", "content": esc(text)}
 
@@ -139,7 +128,7 @@ class Handlers:
 
     def _ingest(self) -> list[str]:
         try:
-            return report_lines(self.engine.ingest([self.uploads], progress=True))
+            return self.engine.ingest([self.uploads], progress=True).lines()
         except RagError as err:
             return [f"ingest failed: {err}"]
         except Exception as err:  # keep tracebacks in the log, not in the page

@@ -13,9 +13,10 @@ from datetime import date
 from pathlib import Path
 
 from rag.errors import RagError
+from rag.ingest import SUPPORTED
 from rag.retrieve import Filters
 
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl", ".json")
+UPLOAD_TYPES = tuple(sorted(SUPPORTED))  # what the ingester reads, in the order its errors list
 MAX_UPLOAD_MB = 20
 MAX_UPLOADS = 20
 MAX_NAME_CHARS = 100
