@@ -59,6 +59,20 @@ class IngestReport:
             f"in {self.seconds:.1f} s ({rate:.1f} chunks/s)"
         )
 
+    def lines(self) -> list[str]:
+        """The summary, then a line for each added, updated, duplicate and rejected article
+        (rejected files by name only, no folders).
+
+        >>> IngestReport(added=["a"], rejected=[Rejection("/in/b.pdf", "empty")]).lines()[1:]
+        ['  added: a', '  rejected: b.pdf: empty']
+        """
+        out = [self.summary()]
+        out += [f"  added: {d}" for d in self.added]
+        out += [f"  updated: {d}" for d in self.updated]
+        out += [f"  duplicate: {d} (same text as {t}, stored once)" for d, t in self.duplicates]
+        out += [f"  rejected: {Path(r.where).name}: {r.reason}" for r in self.rejected]
+        return out
+
 
 def chunk_article(article: Article, embedder: Embedder, overlap: int = 0) -> list[Chunk]:
     """Sentences -> chunks that fit the model together with the headline prefix."""

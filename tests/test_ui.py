@@ -12,16 +12,10 @@ import pytest
 from rag.engine import Engine
 from rag.errors import RagError
 from rag.types import AnswerSentence, Article, Citation
-from ui.app import (
-    Handlers,
-    build_app,
-    make_filters,
-    render_answer,
-    render_sentence,
-    render_source,
-    safe_upload_name,
-    stage_uploads,
-)
+from ui.app import build_app
+from ui.handlers import Handlers
+from ui.inputs import make_filters, safe_upload_name, stage_uploads
+from ui.render import render_answer, render_sentence, render_source
 
 from .conftest import ROOT, make_settings
 
@@ -139,6 +133,17 @@ def test_no_index_is_a_chat_message_and_an_empty_library(fresh: Engine) -> None:
     assert chat[0]["role"] == "user" and "⚠" in chat[-1]["content"]
     assert "no index" in chat[-1]["content"]
     assert h.library()[1].choices == []
+
+
+def test_follow_ups_are_read_from_the_answers_kept_in_the_state(ui_engine: Engine) -> None:
+    h = Handlers(ui_engine)
+    *_, (chat, _box, _panel, turns) = h.respond(SEED_QUESTION, [], [], 8, None, "", "")
+    assert [t.answer.question for t in turns] == [SEED_QUESTION]
+    follow_up = "What did they say next?"
+    *_, (chat, _box, panel, turns) = h.respond(follow_up, chat, turns, 8, None, "", "")
+    assert [m["role"] for m in chat] == ["user", "assistant"] * 2 and len(turns) == 2
+    assert "Ofcom" in (turns[1].answer.query or "")  # carried over from the first question
+    assert '<section class="turn" id="turn-0" hidden>' in panel and 'id="turn-1">' in panel
 
 
 def test_abstention_lists_related_not_citations(ui_engine: Engine) -> None:

@@ -1,45 +1,27 @@
 """Questions and uploaded files -> a web app of cited answers: chat, sources panel, library.
 
-`build_app(engine)` returns the Gradio Blocks; `main()` serves it on 127.0.0.1:7860.
-Every [n] in an answer opens source n beside the chat, its quoted sentence marked. Article text,
-titles and questions are HTML-escaped before they reach the page.
+`build_app(engine)` lays out the Gradio Blocks and wires them to `ui.handlers`; `main()` serves
+it on 127.0.0.1:7860. Every [n] in an answer opens source n beside the chat, its quoted sentence
+marked (HTML from `ui.render`, CSS and script from `ui/assets/`).
 """
 
 from __future__ import annotations
 
-import html
-import logging
-import re
-import shutil
 import sys
-import time
-import unicodedata
-from collections.abc import Iterator, Sequence
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import gradio as gr
 
 from rag.errors import RagError
-from rag.retrieve import Filters
 from rag.settings import Settings
-from rag.text import TRAILING_MARKERS, find_markers, strip_html
-from rag.types import Answer
+from ui.handlers import Handlers
+from ui.inputs import MAX_UPLOAD_MB, MAX_UPLOADS, UPLOAD_TYPES
+from ui.render import render_panel
 
 if TYPE_CHECKING:
     from rag.engine import Engine
-    from rag.types import AnswerSentence, Article, Citation
 
-log = logging.getLogger(__name__)
-
-UPLOAD_TYPES = (".txt", ".md", ".html", ".htm", ".pdf", ".jsonl", ".json")
-MAX_UPLOAD_MB = 20
-MAX_UPLOADS = 20
-MAX_NAME_CHARS = 100
-TABLE_TITLE_CHARS = 90
-CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
-STREAM_PAUSE = 0.03  # seconds between streamed sentences
 # Questions are answered a few at a time, also while an upload is being ingested; uploads and
 # removals go one at a time. (Measured with `python -m tests.chat_load`, README.)
 ASKING_AT_ONCE = 4
@@ -50,433 +32,14 @@ EXAMPLES = [
 ]
 LIBRARY_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Document id"]
 
-_UNSAFE_CHARS = re.compile(r"[^A-Za-z0-9._-]+")
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+ASSETS = Path(__file__).with_name("assets")
 
-# The packaged Source Sans Pro semibold face lacks most glyphs: bold text uses the bold face.
-STYLE = """<style>
-@font-face { font-family: RagSans; font-weight: 100 500;
-  src: url("static/fonts/SourceSansPro/SourceSansPro-Regular.woff2") format("woff2"); }
-@font-face { font-family: RagSans; font-weight: 600 900;
-  src: url("static/fonts/SourceSansPro/SourceSansPro-Bold.woff2") format("woff2"); }
-.gradio-container { --font: RagSans, "Source Sans Pro", ui-sans-serif, system-ui, sans-serif; }
-.rag-chat .answer, .rag-chat .abstain { margin: 0; line-height: 1.55; }
-.rag-chat .abstain { font-style: italic; }
-#chat a.cite { display: inline-block; margin-left: 2px; padding: 0 5px; border-radius: 6px;
-  font-size: .8em; font-weight: 600; line-height: 1.5; text-decoration: none; cursor: pointer;
-  color: #c2410c; background: #ffedd5; border: 1px solid #fed7aa; }
-#chat a.cite:hover { background: #ea580c; border-color: #ea580c; color: white; }
-.rag-chat .badge { display: inline-block; margin-left: 4px; padding: 0 7px; border-radius: 999px;
-  font-size: .7em; font-weight: 600; letter-spacing: .03em; text-transform: uppercase;
-  background: #fde68a; color: #78350f; }
-.rag-chat .badge.unsupported { background: #fecaca; color: #7f1d1d; }
-.rag-chat .badge.recited { background: #e0e7ff; color: #3730a3; }
-.rag-chat .draft { margin: 0; opacity: .75; }
-.rag-chat .fallback { margin: .5em 0 0; font-size: .85em; color: #92400e; }
-.rag-chat .related-note { margin: .6em 0 .2em; font-weight: 600; }
-.rag-chat ul.related { margin: 0; padding-left: 1.2em; }
-.rag-chat .error { color: var(--error-text-color, #b91c1c); }
-.rag-chat small.meta { display: block; margin-top: .5em; font-size: .72em; opacity: .7; }
-#library, #library * { font-family: var(--font) !important; }
-#sources .placeholder { opacity: .7; font-size: .9em; }
-#sources .turn[hidden] { display: none; }
-#sources h4 { margin: 0 0 .4em; font-size: .95em; }
-#sources details.src { margin: 0 0 .5em; padding: .45em .7em; border-radius: 8px;
-  border: 1px solid var(--border-color-primary); background: var(--block-background-fill); }
-#sources details.src[open] { border-color: var(--color-accent);
-  box-shadow: 0 0 0 2px var(--color-accent-soft); }
-#sources summary { cursor: pointer; line-height: 1.4; }
-#sources summary .title { font-weight: 600; font-size: .95em; }
-#sources .num { color: var(--color-accent); margin-right: .3em; }
-#sources .byline { display: block; font-weight: 400; font-size: .82em; opacity: .75; }
-#sources .para { margin: .5em 0; white-space: pre-wrap; line-height: 1.55; font-size: .92em; }
-#sources mark { background: #fde047; color: #111; padding: 0 1px; border-radius: 2px; }
-#sources .where { font-size: .75em; opacity: .65; }
-#sources a.url { font-size: .85em; word-break: break-all; }
-</style>"""
 
-# Runs once when the sources panel loads: a [n] click in the chat opens source n in the panel.
-CITE_JS = """
-if (!window.__ragCites) {
-  window.__ragCites = true;
-  const show = (turn, n) => {
-    const box = document.getElementById('turn-' + turn);
-    if (!box) return;
-    document.querySelectorAll('#sources .turn').forEach((t) => { t.hidden = t !== box; });
-    const id = 'src-' + turn + '-' + n;
-    document.querySelectorAll('#sources details.src').forEach((d) => { d.open = d.id === id; });
-    const target = document.getElementById(id);
-    if (target) target.scrollIntoView({ block: 'nearest' });
-  };
-  document.addEventListener('click', (ev) => {
-    const a = ev.target.closest ? ev.target.closest('a.cite') : null;
-    const m = a && /^#src-(\\d+)-(\\d+)$/.exec(a.getAttribute('href') || '');
-    if (!m) return;
-    ev.preventDefault();
-    show(m[1], m[2]);
-  }, true);
-}
-"""
-
-
-# ---------- HTML rendering (pure functions: answers and citations -> escaped HTML) ----------
-
-
-def esc(text: str | None) -> str:
-    return html.escape(text or "", quote=True)
-
-
-def clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
-
-
-def safe_url(url: str | None) -> str | None:
-    """Only http(s) links are clickable; anything else (javascript:, data:) is dropped."""
-    return url if url and re.match(r"https?://", url, re.IGNORECASE) else None
-
-
-def cite_links(numbers: Sequence[int], turn: int) -> str:
-    return "".join(
-        f'<a class="cite" href="#src-{turn}-{n}" title="Show source {n}">[{n}]</a>' for n in numbers
-    )
-
-
-def badge(support: str, note: str = "") -> str:
-    if support == "partial":
-        why = esc(note or "Only partly backed by its source")
-        return f'<span class="badge partial" title="{why}">partial</span>'
-    if support == "unsupported":
-        why = esc(note or "Not backed by its source")
-        return f'<span class="badge unsupported" title="{why}">unverified</span>'
-    if note:
-        return f'<span class="badge recited" title="{esc(note)}">re-cited</span>'
-    return ""
-
-
-def render_sentence(sentence: AnswerSentence, turn: int) -> str:
-    """One answer sentence: escaped text, its [n] markers as links, a badge unless supported."""
-    text = TRAILING_MARKERS.sub("", sentence.text)
-    cited, shown, parts, pos = set(sentence.citations), [], [], 0
-    for start, end, numbers in find_markers(text):
-        if set(numbers) <= cited:  # otherwise brackets that belong to the quoted text
-            parts += [esc(text[pos:start]), " ", cite_links(numbers, turn)]
-            shown += numbers
-            pos = end
-    parts.append(esc(text[pos:]))
-    missing = [n for n in sentence.citations if n not in shown]
-    links = " " + cite_links(missing, turn) if missing else ""
-    body = "".join(parts) + links + badge(sentence.support, sentence.note)
-    return f'<span class="sent {sentence.support}">{body}</span>'
-
-
-def render_answer(answer: Answer, turn: int, upto: int | None = None) -> str:
-    """The answer message; `upto` limits it to its first sentences while streaming."""
-    if answer.abstained:
-        return f'<p class="abstain">{esc(answer.text)}</p>{render_related(answer.related)}'
-    shown = answer.sentences[:upto]
-    return '<p class="answer">' + " ".join(render_sentence(s, turn) for s in shown) + "</p>"
-
-
-def render_related(related: Sequence[Citation]) -> str:
-    if not related:
-        return ""
-    items = "".join(f"<li>“{esc(c.quote)}”</li>" for c in related)
-    note = "Related passages (not citations), with their articles beside the chat:"
-    return f'<p class="related-note">{note}</p><ul class="related">{items}</ul>'
-
-
-def render_meta(answer: Answer) -> str:
-    t = answer.timings
-    notice = ""
-    if answer.fallback:
-        notice = (
-            f'<p class="fallback">The language model failed ({esc(answer.fallback)}); this '
-            "answer was extracted directly from the articles instead.</p>"
-        )
-    return notice + (
-        f'<small class="meta">{esc(answer.backend)} · retrieve {t.get("retrieve", 0):.0f} ms'
-        f" · total {t.get('total', 0):.0f} ms</small>"
-    )
-
-
-def plain_history(history: Sequence[dict[str, Any]]) -> list[dict[str, str]]:
-    """Chat messages with the HTML of rendered answers reduced to their text."""
-    out = []
-    for m in history:
-        text = strip_html(str(m.get("content") or ""))
-        out.append({"role": str(m.get("role")), "content": html.unescape(" ".join(text.split()))})
-    return out
-
-
-def render_error(message: str) -> str:
-    return f'<p class="error">⚠ {esc(message)}</p>'
-
-
-def paragraph(text: str, start: int, end: int) -> tuple[str, str]:
-    """The text before and after [start, end) on its line(s), trimmed to CONTEXT_CHARS."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", end)
-    before = text[line_start:start]
-    after = text[end : len(text) if line_end < 0 else line_end]
-    if len(before) > CONTEXT_CHARS:
-        before = "…" + before[-CONTEXT_CHARS:].split(" ", 1)[-1]
-    if len(after) > CONTEXT_CHARS:
-        after = after[:CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
-    return before, after
-
-
-def render_source(c: Citation, article: Article | None, dom_id: str, label: str) -> str:
-    """One source: headline, outlet, date, link, and its paragraph with the quote marked."""
-    before, after = ("", "")
-    if article is not None and article.text[c.char_start : c.char_end] == c.quote:
-        before, after = paragraph(article.text, c.char_start, c.char_end)
-    byline = " · ".join([esc(c.source) or "outlet not given", esc(c.published) or "date not given"])
-    url = safe_url(c.url)
-    link = (
-        f'<a class="url" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
-        if url
-        else '<span class="where">no link given</span>'
-    )
-    return (
-        f'<details class="src" id="{dom_id}"><summary>{label}<span class="title">{esc(c.title)}'
-        f'</span><span class="byline">{byline}</span></summary>{link}'
-        f'<p class="para">{esc(before)}<mark>{esc(c.quote)}</mark>{esc(after)}</p>'
-        f'<div class="where">{esc(c.doc_id)} · characters {c.char_start}–{c.char_end}</div>'
-        "</details>"
-    )
-
-
-def render_turn(answer: Answer, turn: int, article: Any) -> str:
-    """The panel content for one answer: its cited sources, or its related passages."""
-    question = f"<h4>“{esc(answer.question)}”</h4>"
-    if answer.abstained:
-        items = [
-            render_source(c, article(c.doc_id), f"rel-{turn}-{i}", "")
-            for i, c in enumerate(answer.related, start=1)
-        ]
-        head = '<p class="placeholder">No answer — related passages, not citations:</p>'
-        return question + head + "".join(items)
-    items = [
-        render_source(
-            c, article(c.doc_id), f"src-{turn}-{c.n}", f'<span class="num">[{c.n}]</span>'
-        )
-        for c in answer.citations
-    ]
-    return question + "".join(items)
-
-
-def render_panel(turns: Sequence[str]) -> str:
-    """All answers' sources; only the latest visible until an older [n] is clicked."""
-    if not turns:
-        return '<p class="placeholder">Click a [n] marker in an answer to read its source.</p>'
-    last = len(turns) - 1
-    return "".join(
-        f'<section class="turn" id="turn-{i}"{"" if i == last else " hidden"}>{body}</section>'
-        for i, body in enumerate(turns)
-    )
-
-
-# ---------- input checks ----------
-
-
-def parse_day(label: str, value: str | None) -> str | None:
-    """'' -> None; a valid YYYY-MM-DD -> itself; anything else -> RagError."""
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        if not _DATE.fullmatch(value):
-            raise ValueError
-        date.fromisoformat(value)
-    except ValueError:
-        raise RagError(f"'{value}' is not a {label} date — write it as YYYY-MM-DD") from None
-    return value
-
-
-def make_filters(outlets: Sequence[str] | None, start: str | None, end: str | None) -> Filters:
-    lo, hi = parse_day("'published from'", start), parse_day("'published to'", end)
-    if lo and hi and lo > hi:
-        raise RagError(f"'published from' ({lo}) is after 'published to' ({hi}) — swap them")
-    return Filters(sources=tuple(outlets or ()), published_from=lo, published_to=hi)
-
-
-def safe_upload_name(name: str) -> str:
-    """A user's file name -> a safe basename of [A-Za-z0-9._-]; RagError if its type is wrong."""
-    base = re.split(r"[\\/]", name)[-1]
-    base = unicodedata.normalize("NFKD", base).encode("ascii", "ignore").decode()  # é -> e
-    base = _UNSAFE_CHARS.sub("_", base).lstrip("._-")
-    stem, dot, ext = base.rpartition(".")
-    ext = "." + ext.lower() if dot else ""
-    if ext not in UPLOAD_TYPES:
-        kinds = ", ".join(UPLOAD_TYPES)
-        raise RagError(f"{name!r}: unsupported file type — upload one of {kinds}")
-    stem = stem.strip("._-")[:MAX_NAME_CHARS] or "upload"
-    if f"{stem}{ext}".lower() == "readme.md":  # the ingester skips README.md files
-        stem = "readme-upload"
-    return stem + ext
-
-
-def stage_uploads(files: Sequence[str], dest: Path) -> tuple[list[str], list[str]]:
-    """Copy checked uploads into dest; returns (saved names, refusal messages)."""
-    if len(files) > MAX_UPLOADS:
-        return [], [f"{len(files)} files is too many — add at most {MAX_UPLOADS} at a time"]
-    saved: list[str] = []
-    refused: list[str] = []
-    dest.mkdir(parents=True, exist_ok=True)
-    for src in map(Path, files):
-        try:
-            name = safe_upload_name(src.name)
-        except RagError as err:
-            refused.append(str(err))
-            continue
-        if src.stat().st_size > MAX_UPLOAD_MB * 1024 * 1024:
-            refused.append(f"{src.name!r} is over {MAX_UPLOAD_MB} MB — split it or shrink it")
-            continue
-        shutil.copyfile(src, dest / name)
-        saved.append(name)
-    return saved, refused
-
-
-def report_lines(report: Any) -> list[str]:
-    lines = [report.summary()]
-    lines += [f"  added: {d}" for d in report.added]
-    lines += [f"  updated: {d}" for d in report.updated]
-    lines += [
-        f"  duplicate: {d} (same text as {twin}, stored once)" for d, twin in report.duplicates
-    ]
-    lines += [f"  rejected: {Path(r.where).name}: {r.reason}" for r in report.rejected]
-    return lines
-
-
-# ---------- event handlers ----------
-
-
-def _user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": esc(text)}
-
-
-def _bot(content: str) -> dict[str, str]:
-    return {"role": "assistant", "content": content}
-
-
-class Handlers:
-    """The app's callbacks, bound to one engine."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-        self.uploads = Path(engine.settings.index_dir) / "uploads"
-
-    def respond(
-        self,
-        question: str,
-        history: list[dict[str, Any]],
-        turns: list[str],
-        top_k: float,
-        outlets: list[str] | None,
-        start: str,
-        end: str,
-    ) -> Iterator[tuple[Any, ...]]:
-        """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams."""
-        history = [*history, _user(question)] if question.strip() else list(history)
-        yield history, "", gr.skip(), turns
-        answer: Answer | None = None
-        written = ""
-        try:
-            k = int(top_k) if top_k else None
-            earlier = plain_history(history[:-1])
-            filters = make_filters(outlets, start, end) or None
-            for item in self.engine.stream(question, earlier, k, filters):
-                if isinstance(item, Answer):
-                    answer = item
-                else:  # the model's words as they come; replaced by the checked answer
-                    written += item
-                    draft = f'<p class="draft">{esc(written)}</p>'
-                    yield [*history, _bot(draft)], gr.skip(), gr.skip(), turns
-        except RagError as err:
-            yield [*history, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
-            return
-        except Exception as err:  # keep tracebacks in the log, not in the chat
-            log.exception("answering failed")
-            msg = f"answering failed ({type(err).__name__}) — see the server log"
-            yield [*history, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
-            return
-        assert answer is not None
-        yield from self._stream(answer, history, turns)
-
-    def _stream(
-        self, answer: Answer, history: list[dict[str, Any]], turns: list[str]
-    ) -> Iterator[tuple[Any, ...]]:
-        turn = len(turns)
-        turns = [*turns, render_turn(answer, turn, self.engine.article)]
-        panel = render_panel(turns)
-        for i in range(1, len(answer.sentences)):
-            yield [*history, _bot(render_answer(answer, turn, i))], gr.skip(), panel, turns
-            time.sleep(STREAM_PAUSE)
-        final = render_answer(answer, turn) + render_meta(answer)
-        yield [*history, _bot(final)], gr.skip(), panel, turns
-
-    def ask_api(self, question: str) -> dict[str, Any]:
-        """Answer a question about the articles; returns the `rag ask --json` dict."""
-        try:
-            return self.engine.ask(question).to_dict()
-        except RagError as err:
-            raise gr.Error(str(err)) from err
-
-    def add_files(
-        self,
-        files: list[str] | None,
-        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008
-    ) -> tuple[Any, ...]:
-        """Upload: check and copy the files into <index>/uploads/, ingest that folder."""
-        if not files:
-            return ("Choose one or more files first.", *self.library(), gr.skip())
-        progress(0, desc="Checking files")
-        saved, refused = stage_uploads(files, self.uploads)
-        lines = [f"refused: {r}" for r in refused]
-        if saved:
-            progress(0.1, desc="Indexing")
-            lines = self._ingest() + lines
-        return ("\n".join(lines), *self.library(), None)
-
-    def _ingest(self) -> list[str]:
-        try:
-            return report_lines(self.engine.ingest([self.uploads], progress=True))
-        except RagError as err:
-            return [f"ingest failed: {err}"]
-        except Exception as err:  # keep tracebacks in the log, not in the page
-            log.exception("ingest failed")
-            return [f"ingest failed ({type(err).__name__}) — see the server log"]
-
-    def remove(self, doc_id: str | None) -> tuple[Any, ...]:
-        """Remove one article from the index (and its uploaded copy, if it was uploaded)."""
-        if not doc_id:
-            return ("Pick an article to remove first.", *self.library())
-        path = next((a["path"] for a in self.engine.articles() if a["doc_id"] == doc_id), None)
-        try:
-            removed = self.engine.remove([doc_id])
-        except RagError as err:
-            return (f"could not remove {doc_id}: {err}", *self.library())
-        if path and Path(path).resolve().parent == self.uploads.resolve():
-            Path(path).unlink(missing_ok=True)
-        msg = f"removed {doc_id}" if removed else f"{doc_id} was not in the index"
-        return (msg, *self.library())
-
-    def library(self) -> tuple[Any, Any, Any]:
-        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown)."""
-        arts = self.engine.articles()
-        rows = [_library_row(a) for a in arts]
-        docs = [(f"{clip(a['title'], 60)} ({a['doc_id']})", a["doc_id"]) for a in arts]
-        outlets = sorted({a["source"] for a in arts if a["source"]})
-        return (
-            gr.Dataframe(value=rows or [["", "", "", "", ""]]),
-            gr.Dropdown(choices=docs, value=None),
-            gr.Dropdown(choices=outlets),
-        )
-
-
-def _library_row(a: dict[str, Any]) -> list[Any]:
-    title = clip(a["title"], TABLE_TITLE_CHARS)
-    return [title, a["source"] or "", a["published"] or "", a["chunks"], a["doc_id"]]
+def read_assets() -> tuple[str, str]:
+    """(the page's <style> head, the sources panel's on-load script), from ui/assets/."""
+    css = (ASSETS / "style.css").read_text(encoding="utf-8")
+    js = (ASSETS / "cite.js").read_text(encoding="utf-8")
+    return f"<style>\n{css}</style>", js
 
 
 # ---------- layout ----------
@@ -484,7 +47,8 @@ def _library_row(a: dict[str, Any]) -> list[Any]:
 
 def _chat_tab(h: Handlers) -> Any:
     """The chat beside its sources panel; returns the outlet filter (the library refreshes it)."""
-    turns = gr.State([])
+    turns = gr.State([])  # one ui.render.Turn per answered question: data, not HTML
+    style, cite_js = read_assets()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chat, box, send = _chat_column()
@@ -497,8 +61,8 @@ def _chat_tab(h: Handlers) -> Any:
                 container=True,
                 padding=True,
                 elem_id="sources",
-                head=STYLE,
-                js_on_load=CITE_JS,
+                head=style,
+                js_on_load=cite_js,
             )
     inputs = [box, chat, turns, top_k, outlets, start, end]
     outputs = [chat, box, sources, turns]

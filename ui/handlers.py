@@ -1,0 +1,178 @@
+"""Chat, upload and removal events -> engine calls -> chat messages, panel HTML and library rows.
+
+Each handler catches the engine's errors and returns them as messages for the page: a RagError
+says what to do next; anything else is logged with its traceback and named in one line.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import gradio as gr
+
+from rag.errors import RagError
+from rag.text import strip_markers
+from rag.types import Answer
+from ui.inputs import make_filters, stage_uploads
+from ui.render import (
+    Turn,
+    clip,
+    esc,
+    render_answer,
+    render_draft,
+    render_error,
+    render_meta,
+    render_panel,
+)
+
+if TYPE_CHECKING:
+    from rag.engine import Engine
+    from rag.types import Article
+
+log = logging.getLogger(__name__)
+
+TABLE_TITLE_CHARS = 90
+STREAM_PAUSE = 0.03  # seconds between streamed sentences
+
+
+def follow_up_history(turns: Sequence[Turn]) -> list[tuple[str, str]]:
+    """(question, answer text without its [n] markers) of each answered turn, oldest first."""
+    return [(t.answer.question, strip_markers(t.answer.text)) for t in turns]
+
+
+def _user(text: str) -> dict[str, str]:
+    return {"role": "user", "content": esc(text)}
+
+
+def _bot(content: str) -> dict[str, str]:
+    return {"role": "assistant", "content": content}
+
+
+class Handlers:
+    """The app's callbacks, bound to one engine."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.uploads = Path(engine.settings.index_dir) / "uploads"
+
+    def respond(
+        self,
+        question: str,
+        chat: list[dict[str, Any]],
+        turns: list[Turn],
+        top_k: float,
+        outlets: list[str] | None,
+        start: str,
+        end: str,
+    ) -> Iterator[tuple[Any, ...]]:
+        """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams.
+
+        `chat` is the page's messages, only ever appended to; `turns` is the state, one Turn per
+        answered question, and follow-ups are made standalone from its answers.
+        """
+        shown = [*chat, _user(question)] if question.strip() else list(chat)
+        yield shown, "", gr.skip(), turns
+        answer: Answer | None = None
+        written = ""
+        try:
+            k = int(top_k) if top_k else None
+            filters = make_filters(outlets, start, end) or None
+            for item in self.engine.stream(question, follow_up_history(turns), k, filters):
+                if isinstance(item, Answer):
+                    answer = item
+                else:  # the model's words as they come; replaced by the checked answer
+                    written += item
+                    yield [*shown, _bot(render_draft(written))], gr.skip(), gr.skip(), turns
+        except RagError as err:
+            yield [*shown, _bot(render_error(str(err)))], gr.skip(), gr.skip(), turns
+            return
+        except Exception as err:  # keep tracebacks in the log, not in the chat
+            log.exception("answering failed")
+            msg = f"answering failed ({type(err).__name__}) — see the server log"
+            yield [*shown, _bot(render_error(msg))], gr.skip(), gr.skip(), turns
+            return
+        assert answer is not None
+        yield from _reveal(shown, [*turns, Turn(answer, self._quoted(answer))])
+
+    def _quoted(self, answer: Answer) -> dict[str, Article]:
+        """The articles the answer's sources (or related passages) quote, by doc_id."""
+        found = {c.doc_id: self.engine.article(c.doc_id) for c in answer.citations + answer.related}
+        return {doc_id: article for doc_id, article in found.items() if article is not None}
+
+    def ask_api(self, question: str) -> dict[str, Any]:
+        """Answer a question about the articles; returns the `rag ask --json` dict."""
+        try:
+            return self.engine.ask(question).to_dict()
+        except RagError as err:
+            raise gr.Error(str(err)) from err
+
+    def add_files(
+        self,
+        files: list[str] | None,
+        progress: Any = gr.Progress(track_tqdm=True),  # noqa: B008
+    ) -> tuple[Any, ...]:
+        """Upload: check and copy the files into <index>/uploads/, ingest that folder."""
+        if not files:
+            return ("Choose one or more files first.", *self.library(), gr.skip())
+        progress(0, desc="Checking files")
+        saved, refused = stage_uploads(files, self.uploads)
+        lines = [f"refused: {r}" for r in refused]
+        if saved:
+            progress(0.1, desc="Indexing")
+            lines = self._ingest() + lines
+        return ("\n".join(lines), *self.library(), None)
+
+    def _ingest(self) -> list[str]:
+        try:
+            return self.engine.ingest([self.uploads], progress=True).lines()
+        except RagError as err:
+            return [f"ingest failed: {err}"]
+        except Exception as err:  # keep tracebacks in the log, not in the page
+            log.exception("ingest failed")
+            return [f"ingest failed ({type(err).__name__}) — see the server log"]
+
+    def remove(self, doc_id: str | None) -> tuple[Any, ...]:
+        """Remove one article from the index (and its uploaded copy, if it was uploaded)."""
+        if not doc_id:
+            return ("Pick an article to remove first.", *self.library())
+        path = next((a["path"] for a in self.engine.articles() if a["doc_id"] == doc_id), None)
+        try:
+            removed = self.engine.remove([doc_id])
+        except RagError as err:
+            return (f"could not remove {doc_id}: {err}", *self.library())
+        if path and Path(path).resolve().parent == self.uploads.resolve():
+            Path(path).unlink(missing_ok=True)
+        msg = f"removed {doc_id}" if removed else f"{doc_id} was not in the index"
+        return (msg, *self.library())
+
+    def library(self) -> tuple[Any, Any, Any]:
+        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown)."""
+        arts = self.engine.articles()
+        rows = [_library_row(a) for a in arts]
+        docs = [(f"{clip(a['title'], 60)} ({a['doc_id']})", a["doc_id"]) for a in arts]
+        outlets = sorted({a["source"] for a in arts if a["source"]})
+        return (
+            gr.Dataframe(value=rows or [["", "", "", "", ""]]),
+            gr.Dropdown(choices=docs, value=None),
+            gr.Dropdown(choices=outlets),
+        )
+
+
+def _reveal(shown: list[dict[str, Any]], turns: list[Turn]) -> Iterator[tuple[Any, ...]]:
+    """The last turn's answer a sentence at a time, then whole with its small print."""
+    n, answer = len(turns) - 1, turns[-1].answer
+    panel = render_panel(turns)
+    for i in range(1, len(answer.sentences)):
+        yield [*shown, _bot(render_answer(answer, n, i))], gr.skip(), panel, turns
+        time.sleep(STREAM_PAUSE)
+    final = render_answer(answer, n) + render_meta(answer)
+    yield [*shown, _bot(final)], gr.skip(), panel, turns
+
+
+def _library_row(a: dict[str, Any]) -> list[Any]:
+    title = clip(a["title"], TABLE_TITLE_CHARS)
+    return [title, a["source"] or "", a["published"] or "", a["chunks"], a["doc_id"]]

@@ -1,0 +1,180 @@
+"""Answers and citations -> escaped HTML: chat messages and the sources panel (pure functions).
+
+Every [n] in an answer links to `#src-<turn>-<n>`, the id of source n in the panel's section for
+that turn (ui/assets/cite.js opens it). Article text, titles and questions are HTML-escaped here,
+before they reach the page; nothing in this module imports gradio. `Turn` is what the chat state
+keeps of each answered question: data, rendered here whenever the page needs it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from rag.text import TRAILING_MARKERS, find_markers
+
+if TYPE_CHECKING:
+    from rag.types import Answer, AnswerSentence, Article, Citation
+
+CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One answered question as the chat state keeps it: the checked answer, and the articles its
+    sources quote as they were when it was answered (so its panel reads the same later)."""
+
+    answer: Answer
+    articles: Mapping[str, Article] = field(default_factory=dict)
+
+
+def esc(text: str | None) -> str:
+    return html.escape(text or "", quote=True)
+
+
+def clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def safe_url(url: str | None) -> str | None:
+    """Only http(s) links are clickable; anything else (javascript:, data:) is dropped."""
+    return url if url and url.lower().startswith(("http://", "https://")) else None
+
+
+def cite_links(numbers: Sequence[int], turn: int) -> str:
+    return "".join(
+        f'<a class="cite" href="#src-{turn}-{n}" title="Show source {n}">[{n}]</a>' for n in numbers
+    )
+
+
+def badge(support: str, note: str = "") -> str:
+    if support == "partial":
+        why = esc(note or "Only partly backed by its source")
+        return f'<span class="badge partial" title="{why}">partial</span>'
+    if support == "unsupported":
+        why = esc(note or "Not backed by its source")
+        return f'<span class="badge unsupported" title="{why}">unverified</span>'
+    if note:
+        return f'<span class="badge recited" title="{esc(note)}">re-cited</span>'
+    return ""
+
+
+def render_sentence(sentence: AnswerSentence, turn: int) -> str:
+    """One answer sentence: escaped text, its [n] markers as links, a badge unless supported."""
+    text = TRAILING_MARKERS.sub("", sentence.text)
+    cited, shown, parts, pos = set(sentence.citations), [], [], 0
+    for start, end, numbers in find_markers(text):
+        if set(numbers) <= cited:  # otherwise brackets that belong to the quoted text
+            parts += [esc(text[pos:start]), " ", cite_links(numbers, turn)]
+            shown += numbers
+            pos = end
+    parts.append(esc(text[pos:]))
+    missing = [n for n in sentence.citations if n not in shown]
+    links = " " + cite_links(missing, turn) if missing else ""
+    body = "".join(parts) + links + badge(sentence.support, sentence.note)
+    return f'<span class="sent {sentence.support}">{body}</span>'
+
+
+def render_answer(answer: Answer, turn: int, upto: int | None = None) -> str:
+    """The answer message; `upto` limits it to its first sentences while streaming."""
+    if answer.abstained:
+        return f'<p class="abstain">{esc(answer.text)}</p>{render_related(answer.related)}'
+    shown = answer.sentences[:upto]
+    return '<p class="answer">' + " ".join(render_sentence(s, turn) for s in shown) + "</p>"
+
+
+def render_related(related: Sequence[Citation]) -> str:
+    if not related:
+        return ""
+    items = "".join(f"<li>“{esc(c.quote)}”</li>" for c in related)
+    note = "Related passages (not citations), with their articles beside the chat:"
+    return f'<p class="related-note">{note}</p><ul class="related">{items}</ul>'
+
+
+def render_meta(answer: Answer) -> str:
+    t = answer.timings
+    notice = ""
+    if answer.fallback:
+        notice = (
+            f'<p class="fallback">The language model failed ({esc(answer.fallback)}); this '
+            "answer was extracted directly from the articles instead.</p>"
+        )
+    return notice + (
+        f'<small class="meta">{esc(answer.backend)} · retrieve {t.get("retrieve", 0):.0f} ms'
+        f" · total {t.get('total', 0):.0f} ms</small>"
+    )
+
+
+def render_error(message: str) -> str:
+    return f'<p class="error">⚠ {esc(message)}</p>'
+
+
+def render_draft(written: str) -> str:
+    """The model's words so far, shown until the checked answer replaces them."""
+    return f'<p class="draft">{esc(written)}</p>'
+
+
+def paragraph(text: str, start: int, end: int) -> tuple[str, str]:
+    """The text before and after [start, end) on its line(s), trimmed to CONTEXT_CHARS."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    before = text[line_start:start]
+    after = text[end : len(text) if line_end < 0 else line_end]
+    if len(before) > CONTEXT_CHARS:
+        before = "…" + before[-CONTEXT_CHARS:].split(" ", 1)[-1]
+    if len(after) > CONTEXT_CHARS:
+        after = after[:CONTEXT_CHARS].rsplit(" ", 1)[0] + "…"
+    return before, after
+
+
+def render_source(c: Citation, article: Article | None, dom_id: str, label: str) -> str:
+    """One source: headline, outlet, date, link, and its paragraph with the quote marked."""
+    before, after = ("", "")
+    if article is not None and article.text[c.char_start : c.char_end] == c.quote:
+        before, after = paragraph(article.text, c.char_start, c.char_end)
+    byline = " · ".join([esc(c.source) or "outlet not given", esc(c.published) or "date not given"])
+    url = safe_url(c.url)
+    link = (
+        f'<a class="url" href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(url)}</a>'
+        if url
+        else '<span class="where">no link given</span>'
+    )
+    return (
+        f'<details class="src" id="{dom_id}"><summary>{label}<span class="title">{esc(c.title)}'
+        f'</span><span class="byline">{byline}</span></summary>{link}'
+        f'<p class="para">{esc(before)}<mark>{esc(c.quote)}</mark>{esc(after)}</p>'
+        f'<div class="where">{esc(c.doc_id)} · characters {c.char_start}–{c.char_end}</div>'
+        "</details>"
+    )
+
+
+def render_turn(turn: Turn, n: int) -> str:
+    """The panel content for answer n: its cited sources, or its related passages."""
+    answer, article = turn.answer, turn.articles.get
+    question = f"<h4>“{esc(answer.question)}”</h4>"
+    if answer.abstained:
+        items = [
+            render_source(c, article(c.doc_id), f"rel-{n}-{i}", "")
+            for i, c in enumerate(answer.related, start=1)
+        ]
+        head = '<p class="placeholder">No answer — related passages, not citations:</p>'
+        return question + head + "".join(items)
+    items = [
+        render_source(c, article(c.doc_id), f"src-{n}-{c.n}", f'<span class="num">[{c.n}]</span>')
+        for c in answer.citations
+    ]
+    return question + "".join(items)
+
+
+def render_panel(turns: Sequence[Turn]) -> str:
+    """All answers' sources; only the latest visible until an older [n] is clicked."""
+    if not turns:
+        return '<p class="placeholder">Click a [n] marker in an answer to read its source.</p>'
+    last = len(turns) - 1
+    return "".join(
+        f'<section class="turn" id="turn-{i}"{"" if i == last else " hidden"}>'
+        f"{render_turn(turn, i)}</section>"
+        for i, turn in enumerate(turns)
+    )
