@@ -1,4 +1,4 @@
-"""Command line -> engine calls: `rag ingest | ask | chat | stats`.
+"""Command line -> engine calls: `rag ingest | ask | chat | serve | stats | check | eval`.
 
 Heavy libraries (torch, chromadb) are imported inside commands, so `rag --help` stays fast.
 Exit codes: 0 ok, 1 error (one line on stderr), 2 usage error, 3 ingest with rejected files.
@@ -197,6 +197,50 @@ def stats(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON."
         f"{m.get('chunk_tokens')} word pieces per chunk)"
     )
     typer.echo(f"updated: {m.get('updated_at')}")
+
+
+@app.command()
+def check(
+    claim: Annotated[str | None, typer.Argument(help="The sentence to fact-check.")] = None,
+    source: Annotated[
+        str | None, typer.Option(help="An indexed doc_id, or a file, to check the claim against.")
+    ] = None,
+    pairs: Annotated[
+        Path | None,
+        typer.Option(
+            help='JSON Lines of {"claim": str, "doc": str}; one verdict a line, in order.'
+        ),
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Does an article back a sentence? The support checker's score, label and evidence."""
+    from .check import check_claim, check_pairs, load_source, read_pairs
+    from .embed import Embedder
+    from .verify import make_checker
+
+    if (pairs is None) == (claim is None or source is None):
+        raise typer.BadParameter('give "CLAIM" --source DOC_ID_OR_FILE, or --pairs FILE.jsonl')
+    settings = Settings()
+    if pairs is not None:
+        todo = read_pairs(pairs)  # a bad line fails here, before any verdict is printed
+        embedder = Embedder.from_settings(settings)
+        for verdict in check_pairs(todo, make_checker(settings, embedder), embedder):
+            typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
+        return
+    assert claim is not None and source is not None
+    engine = _engine()
+    articles = load_source(source, engine.article if engine.has_index() else None)
+    verdict = check_claim(claim, articles, make_checker(settings, engine.embedder), engine.embedder)
+    if json_out:
+        typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{verdict.label} (score {verdict.score:.2f})")
+    if verdict.quote:
+        where = f"{verdict.doc_id} {verdict.char_start}-{verdict.char_end}"
+        kind = "evidence" if verdict.evidence else "closest sentence (does not back it)"
+        typer.echo(f"  {kind} [{where}]: “{verdict.quote}”")
+    if verdict.missing:
+        typer.echo(f"  not in the article: {', '.join(verdict.missing)}")
 
 
 @app.command("eval")

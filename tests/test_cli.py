@@ -198,3 +198,44 @@ def test_ask_with_onnx_encoder_does_not_import_torch(engine: Engine) -> None:
     assert out.returncode == 0, out.stderr
     assert "Mira Okafor" in out.stdout
     assert out.stdout.split()[-3:] == ["False", "False", "False"]
+
+
+def test_check_a_claim_against_an_indexed_article_and_a_file(index: Path, workdir: Path) -> None:
+    true = "The Aldmere swing bridge will close on 14 March for six weeks of repairs."
+    indexed = run(["check", true, "--source", "harbour_bridge", "--json"], index, workdir)
+    assert indexed.returncode == 0, indexed.stderr
+    verdict = json.loads(indexed.stdout)
+    assert verdict["label"] == "supported" and "14 March" in verdict["evidence"]
+    text = (workdir / "news" / "harbour_bridge.txt").read_text()
+    assert text[verdict["char_start"] : verdict["char_end"]] == verdict["evidence"]
+    false = true.replace("14 March", "21 March")
+    from_file = run(["check", false, "--source", "news/harbour_bridge.txt"], index, workdir)
+    assert from_file.returncode == 0, from_file.stderr
+    assert not from_file.stdout.startswith("supported")
+    assert "not in the article: 21" in from_file.stdout
+
+
+def test_check_pairs_prints_one_verdict_per_line_in_order(tmp_path: Path, workdir: Path) -> None:
+    doc = (workdir / "news" / "observatory.txt").read_text()
+    claims = [
+        "The observatory named its new telescope after Agnes Whitlow.",
+        "The observatory named its new telescope after Mira Okafor.",
+        "Agnes Whitlow cleaned the observatory's offices for 38 years.",
+    ]
+    lines = [json.dumps({"claim": c, "doc": doc, "id": i}) for i, c in enumerate(claims)]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("\n".join(lines) + "\n")
+    result = run(["check", "--pairs", str(pairs)], tmp_path / "no-index", tmp_path)
+    assert result.returncode == 0, result.stderr
+    verdicts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [v["label"] == "supported" for v in verdicts] == [True, False, True]
+    assert verdicts[1]["evidence"] is None and "okafor" in verdicts[1]["missing"]
+    assert all(set(v) >= {"score", "label", "evidence"} for v in verdicts)
+
+
+def test_check_pairs_names_a_bad_line_before_any_verdict(tmp_path: Path) -> None:
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text('{"claim": "a", "doc": "b"}\n{"claim": "no doc"}\n')
+    result = run(["check", "--pairs", str(pairs)], tmp_path / "no-index", tmp_path)
+    assert result.returncode == 1 and result.stdout == ""
+    assert f"{pairs}:2" in result.stderr and '"doc"' in result.stderr
