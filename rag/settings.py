@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     llm_api_key: str | None = Field(None, description="API key, when the server wants one.")
     llm_timeout_s: float = Field(60.0, gt=0, description="Longest wait for one LLM call.")
     llm_max_tokens: int = Field(400, ge=16, description="Most tokens an LLM answer may use.")
+    llm_output: Literal["auto", "json", "text"] = Field(
+        "auto",
+        description="How the LLM answers: json (held to a schema of sentences and the passages "
+        "each cites; llama.cpp, OpenAI, Ollama), text (sentences with [n] markers), or auto: "
+        "json where the server takes it, else text.",
+    )
     verify: Literal["flag", "drop"] = Field(
         "flag", description="Unsupported generated sentences: flag them, or drop them."
     )

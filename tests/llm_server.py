@@ -54,6 +54,10 @@ class _Handler(BaseHTTPRequestHandler):
         if self.server.status != 200:
             self._json(self.server.status, {"error": {"message": "scripted failure"}})
             return
+        kind = (body.get("response_format") or {}).get("type")
+        if kind in self.server.refuse_formats:  # as servers without that output format answer
+            self._json(400, {"error": {"message": f"response_format '{kind}' is not supported"}})
+            return
         if self.path == "/api/chat":  # Ollama's native API
             self._ollama(body)
             return
@@ -129,6 +133,7 @@ class _Server(ThreadingHTTPServer):
     status: int = 200
     chunk: int = 5
     requests: list[dict[str, Any]]
+    refuse_formats: frozenset[str] = frozenset()
 
 
 @contextmanager

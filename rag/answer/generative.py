@@ -21,6 +21,7 @@ from ..types import Answer, Passage, Reply
 from .extractive import ExtractiveBackend
 from .markers import MarkerStream
 from .prompt import answer_messages, condense_prompt
+from .structured import JsonStream, marked_text
 
 T = TypeVar("T")
 
@@ -33,6 +34,13 @@ class GenerativeBackend:
     def __init__(self, settings: Settings, embedder: Embedder) -> None:
         self.settings = settings
         self.extractive = ExtractiveBackend(settings, embedder)
+        # chat kwargs that hold the model to structured.SCHEMA, preferred first; [] = free text
+        self.formats = [] if settings.llm_output == "text" else self.output_formats()
+        if settings.llm_output == "json" and not self.formats:
+            raise BackendError(
+                f"the {self.name} backend has no structured output — set RAG_LLM_OUTPUT to "
+                "auto or text"
+            )
         self.llm = self.build_llm()
 
     # -- what a backend file provides --------------------------------------------------------
@@ -43,6 +51,18 @@ class GenerativeBackend:
     def classify(self, err: Exception) -> BackendError | None:
         """A config problem (BackendError), a failed call (LLMFailed), or None: not ours."""
         raise NotImplementedError
+
+    def output_formats(self) -> list[dict[str, Any]]:
+        """Chat kwargs asking the server for structured.SCHEMA, preferred first; [] if none."""
+        return []
+
+    def refused_format(self, err: BaseException | None) -> bool:
+        """Did the server refuse the output format asked for (rather than fail)?"""
+        return False
+
+    @property
+    def structured(self) -> bool:
+        return bool(self.formats)
 
     # -- calls -------------------------------------------------------------------------------
 
@@ -58,24 +78,51 @@ class GenerativeBackend:
                 raise
             raise mapped from err
 
+    def with_format(self, fn: Callable[[dict[str, Any]], T]) -> T:
+        """fn(chat kwargs) with the preferred output format; one the server refuses is dropped
+        for good and the next tried, down to free text (RAG_LLM_OUTPUT=auto)."""
+        while True:
+            kwargs = self.formats[0] if self.formats else {}
+            try:
+                return self.call(lambda: fn(kwargs))  # noqa: B023 — called at once
+            except BackendError as err:
+                if not self.formats or not self.refused_format(err.__cause__):
+                    raise
+                if self.settings.llm_output == "json" and len(self.formats) == 1:
+                    raise BackendError(
+                        f"the LLM server refuses structured output ({str(err)[:120]}) — set "
+                        "RAG_LLM_OUTPUT to auto or text"
+                    ) from err
+                self.formats.pop(0)
+
     def messages(self, question: str, passages: Sequence[Passage]) -> list[Any]:
         from llama_index.core.llms import ChatMessage
 
-        return [ChatMessage(role=r, content=c) for r, c in answer_messages(question, passages)]
+        pairs = answer_messages(question, passages, self.structured)
+        return [ChatMessage(role=r, content=c) for r, c in pairs]
 
     def generate(self, question: str, passages: Sequence[Passage]) -> str:
-        msgs = self.messages(question, passages)
-        return str(self.call(lambda: self.llm.chat(msgs)).message.content or "")
+        def ask(kwargs: dict[str, Any]) -> str:
+            msgs = self.messages(question, passages)
+            return str(self.llm.chat(msgs, **kwargs).message.content or "")
+
+        return self.with_format(ask)
 
     def deltas(self, question: str, passages: Sequence[Passage]) -> Iterator[str]:
-        msgs = self.messages(question, passages)
-        stream = self.call(lambda: iter(self.llm.stream_chat(msgs)))
-        while True:
-            chunk = self.call(lambda: next(stream, None))
-            if chunk is None:
-                return
+        def start(kwargs: dict[str, Any]) -> tuple[Iterator[Any], Any]:
+            stream = iter(self.llm.stream_chat(self.messages(question, passages), **kwargs))
+            return stream, next(stream, None)  # a refused format fails on the first chunk
+
+        stream, chunk = self.with_format(start)
+        while chunk is not None:
             if chunk.delta:
                 yield chunk.delta
+            chunk = self.call(lambda: next(stream, None))
+
+    def reply(self, question: str, text: str) -> Reply:
+        """The model's text as a Reply: a JSON answer (asked for or not) becomes marked text."""
+        marked = marked_text(text)
+        return Reply(question, text if marked is None else marked, self.name)
 
     def rewrite(self, question: str, history: Sequence[tuple[str, str]]) -> str:
         """A follow-up made standalone by the LLM (one line, or the question unchanged)."""
@@ -89,7 +136,7 @@ class GenerativeBackend:
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer | Reply:
         if not passages:
             return self.extractive.answer(question, passages, vector)
-        return Reply(question, self.generate(question, passages), self.name)
+        return self.reply(question, self.generate(question, passages))
 
     def stream(
         self, question: str, passages: list[Passage], vector: np.ndarray
@@ -98,17 +145,17 @@ class GenerativeBackend:
         if not passages:
             yield self.extractive.answer(question, passages, vector)
             return
-        markers = MarkerStream(len(passages))
+        markers, sentences = MarkerStream(len(passages)), JsonStream()
         parts: list[str] = []
         for delta in self.deltas(question, passages):
             parts.append(delta)
-            shown = markers.feed(delta)
+            shown = markers.feed(sentences.feed(delta))
             if shown:
                 yield shown
-        tail = markers.close()
+        tail = markers.feed(sentences.close()) + markers.close()
         if tail:
             yield tail
-        yield Reply(question, "".join(parts), self.name)
+        yield self.reply(question, "".join(parts))
 
 
 def run_with_timeout(fn: Callable[[], T], seconds: float, what: str) -> T:

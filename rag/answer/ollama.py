@@ -9,6 +9,7 @@ from typing import Any
 
 from ..errors import BackendError, LLMFailed
 from .generative import GenerativeBackend
+from .structured import SCHEMA
 
 INSTALL = "pip install llama-index-llms-ollama (or `pip install -e '.[llm]'`)"
 DEFAULT_URL = "http://127.0.0.1:11434"
@@ -33,6 +34,14 @@ class OllamaBackend(GenerativeBackend):
             context_window=8192,
             additional_kwargs={"num_predict": s.llm_max_tokens},
         )
+
+    def output_formats(self) -> list[dict[str, Any]]:
+        return [{"format": SCHEMA}]  # a JSON schema as `format`: Ollama 0.5 and later
+
+    def refused_format(self, err: BaseException | None) -> bool:
+        import ollama
+
+        return isinstance(err, ollama.ResponseError) and "format" in str(err).lower()
 
     def classify(self, err: Exception) -> BackendError | None:
         import httpx

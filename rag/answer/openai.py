@@ -10,6 +10,7 @@ from typing import Any
 
 from ..errors import BackendError, LLMFailed
 from .generative import GenerativeBackend
+from .structured import SCHEMA
 
 INSTALL = "pip install llama-index-llms-openai-like (or `pip install -e '.[llm]'`)"
 
@@ -41,6 +42,20 @@ class OpenAIBackend(GenerativeBackend):
             is_chat_model=True,
             context_window=8192,
         )
+
+    def output_formats(self) -> list[dict[str, Any]]:
+        """OpenAI's and vLLM's json_schema first, then llama-cpp-python's json_object + schema."""
+        named = {"name": "cited_answer", "schema": SCHEMA}
+        return [
+            {"response_format": {"type": "json_schema", "json_schema": named}},
+            {"response_format": {"type": "json_object", "schema": SCHEMA}},
+        ]
+
+    def refused_format(self, err: BaseException | None) -> bool:
+        import openai
+
+        refused = isinstance(err, openai.BadRequestError | openai.UnprocessableEntityError)
+        return refused and "response_format" in str(err)
 
     def classify(self, err: Exception) -> BackendError | None:
         import httpx

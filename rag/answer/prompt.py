@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from ..text import strip_markers
 from ..types import Passage
+from .structured import RULES
 
 SYSTEM = """You answer questions about news articles using only the numbered passages given.
 Rules:
@@ -54,14 +55,19 @@ def format_passages(passages: Sequence[Passage]) -> str:
     return "\n\n".join(blocks)
 
 
-def answer_messages(question: str, passages: Sequence[Passage]) -> list[tuple[str, str]]:
-    """(role, content) pairs: the rules, then the passages and the question."""
-    user = (
-        f"Passages:\n\n{format_passages(passages)}\n\n"
-        f"Question: {defuse(question)}\n"
-        "Answer from the passages above, citing [n] after every sentence."
+def answer_messages(
+    question: str, passages: Sequence[Passage], structured: bool = False
+) -> list[tuple[str, str]]:
+    """(role, content) pairs: the rules, then the passages and the question. Structured: the
+    answer is asked for as JSON (answer/structured.py) instead of text with [n] markers."""
+    system = SYSTEM + "\n" + RULES if structured else SYSTEM
+    ask = (
+        "Answer from the passages above as JSON, citing the passages of every sentence."
+        if structured
+        else "Answer from the passages above, citing [n] after every sentence."
     )
-    return [("system", SYSTEM), ("user", user)]
+    user = f"Passages:\n\n{format_passages(passages)}\n\nQuestion: {defuse(question)}\n{ask}"
+    return [("system", system), ("user", user)]
 
 
 def condense_prompt(question: str, history: Sequence[tuple[str, str]]) -> str:
