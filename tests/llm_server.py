@@ -56,7 +56,8 @@ class _Handler(BaseHTTPRequestHandler):
             return
         kind = (body.get("response_format") or {}).get("type")
         if kind in self.server.refuse_formats:  # as servers without that output format answer
-            self._json(400, {"error": {"message": f"response_format '{kind}' is not supported"}})
+            message = f"response_format '{kind}' is not supported"
+            self._json(self.server.refuse_status, {"error": {"message": message}})
             return
         if self.path == "/api/chat":  # Ollama's native API
             self._ollama(body)
@@ -134,6 +135,7 @@ class _Server(ThreadingHTTPServer):
     chunk: int = 5
     requests: list[dict[str, Any]]
     refuse_formats: frozenset[str] = frozenset()
+    refuse_status: int = 400  # llama-cpp-python's server answers an unknown format with 500
 
 
 @contextmanager

@@ -66,11 +66,12 @@ def test_unanswerable_json_abstains(library: Path, embedder: Embedder) -> None:
     assert answer.abstained and answer.sentences == () and answer.related
 
 
+@pytest.mark.parametrize("status", [400, 422, 500])
 def test_a_refused_format_falls_back_to_the_next_then_to_text(
-    library: Path, embedder: Embedder
+    library: Path, embedder: Embedder, status: int
 ) -> None:
     with scripted_llm(json_reply) as server:
-        server.refuse_formats = frozenset({"json_schema"})
+        server.refuse_formats, server.refuse_status = frozenset({"json_schema"}), status
         engine = llm_engine(library, embedder, server.url)
         first = engine.ask("Who won the chess tournament?")
         kinds = [(r.get("response_format") or {}).get("type") for r in server.requests]

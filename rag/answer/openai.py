@@ -54,7 +54,8 @@ class OpenAIBackend(GenerativeBackend):
     def refused_format(self, err: BaseException | None) -> bool:
         import openai
 
-        refused = isinstance(err, openai.BadRequestError | openai.UnprocessableEntityError)
+        # 400 or 422 from most servers; llama-cpp-python's answers its validation error with 500
+        refused = isinstance(err, openai.APIStatusError) and err.status_code in (400, 422, 500)
         return refused and "response_format" in str(err)
 
     def classify(self, err: Exception) -> BackendError | None:
