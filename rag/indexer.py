@@ -10,6 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from .embed import Embedder
+from .index import (
+    SCHEMA_VERSION,
+    SENTENCE_VECTORS,
+    TITLE_CHARS,
+    ArticleWrite,
+    Store,
+    embed_text,
+)
 from .ingest import (
     Limits,
     Rejection,
@@ -21,14 +29,6 @@ from .ingest import (
 )
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
-from .store import (
-    SCHEMA_VERSION,
-    SENTENCE_VECTORS,
-    TITLE_CHARS,
-    ArticleWrite,
-    Store,
-    embed_text,
-)
 from .types import Article, Chunk
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from .store import Store, published_day
+from .index import Store, published_day
 from .types import Passage
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from rag.engine import Engine
 from rag.errors import IndexMismatchError, NoIndexError
-from rag.store import Store
+from rag.index import Store
 
 from .conftest import DATA, make_settings
 
@@ -176,7 +176,7 @@ def test_one_batch_write_replaces_shrunk_articles(fresh: Engine, docs: Path) -> 
 
 
 def article_vector_ids(engine: Engine) -> list[str]:
-    return [r[0] for r in engine.store.db.execute("SELECT doc_id FROM article_vectors")]
+    return [r[0] for r in engine.store.records.db.execute("SELECT doc_id FROM article_vectors")]
 
 
 def test_article_vectors_follow_their_articles(fresh: Engine, docs: Path) -> None:
@@ -214,8 +214,8 @@ def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
 
     fresh.ingest([docs])
     # as the previous schema left it: no article vectors, no lead_tokens in the manifest
-    with fresh.store.db:
-        fresh.store.db.execute("DELETE FROM article_vectors")
+    with fresh.store.records.db:
+        fresh.store.records.db.execute("DELETE FROM article_vectors")
     path = fresh.settings.index_dir / "manifest.json"
     manifest = json.loads(path.read_text())
     for key in ("lead_tokens", "lead_encoder"):

@@ -1,0 +1,47 @@
+"""Index records -> the shapes its parts share: what is written, what is embedded, the day key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..types import Article, Chunk
+
+TITLE_CHARS = 160  # headline prefix embedded with each chunk
+
+
+def embed_text(title: str, chunk_text: str) -> str:
+    """What is embedded and BM25-indexed for a chunk: its headline, then its sentences.
+
+    >>> embed_text("Bridge shuts", "The bridge shuts on 14 March.")
+    'Bridge shuts\\nThe bridge shuts on 14 March.'
+    """
+    return f"{title[:TITLE_CHARS]}\n{chunk_text}"
+
+
+def published_day(published: str | None) -> int | None:
+    """'2023-01-06' -> 20230106, for date-range filters in Chroma.
+
+    >>> published_day("2023-01-06T09:00"), published_day("Spring 2023")
+    (20230106, None)
+    """
+    if published and len(published) >= 10 and published[4] == "-" and published[7] == "-":
+        digits = published[:10].replace("-", "")
+        if digits.isdigit():
+            return int(digits)
+    return None
+
+
+@dataclass
+class ArticleWrite:
+    """One article's chunks and vectors, ready to be stored."""
+
+    article: Article
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    content_hash: str
+    record_hash: str
+    root: str | None
+    sentence_vectors: list[np.ndarray] | None = None  # per chunk: one row per sentence
+    article_vector: np.ndarray | None = None  # headline and opening (see Settings.lead_tokens)

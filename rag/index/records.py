@@ -1,0 +1,261 @@
+"""Articles, chunks and their vectors <-> SQLite (meta.sqlite3), the index's record of truth."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..types import Article, Chunk
+from .data import ArticleWrite
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, published TEXT, url TEXT,
+    author TEXT, path TEXT, root TEXT, content_hash TEXT NOT NULL, record_hash TEXT NOT NULL,
+    text TEXT NOT NULL, n_chunks INTEGER NOT NULL, updated_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_content ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, sentences TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, vectors BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentence_vectors_doc ON sentence_vectors(doc_id);
+CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB NOT NULL);
+"""
+#: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
+SENTENCE_VECTORS = "float16"
+
+
+class Records:
+    """The SQLite half of the index: every write bumps a generation the caches key on."""
+
+    def __init__(self, path: Path, lock: threading.RLock) -> None:
+        # subtle: one connection serves every thread (the UI answers concurrently); the lock
+        # keeps two threads from interleaving on it.
+        self.lock = lock
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self.lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        with self.lock:
+            return self.db.execute(sql, params).fetchone()
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write(self, items: list[ArticleWrite]) -> None:
+        """Replace these articles' rows in one transaction."""
+        with self.lock, self.db:
+            for it in items:
+                self._write_rows(it)
+            self._bump()
+
+    def _write_rows(self, it: ArticleWrite) -> None:
+        article, chunks = it.article, it.chunks
+        self._delete_rows(article.doc_id)
+        self.db.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.doc_id,
+                article.title,
+                article.source,
+                article.published,
+                article.url,
+                article.author,
+                article.path,
+                it.root,
+                it.content_hash,
+                it.record_hash,
+                article.text,
+                len(chunks),
+                time.time(),
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+            [
+                (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end, json.dumps(c.sentences))
+                for c in chunks
+            ],
+        )
+        if it.article_vector is not None:
+            self.db.execute(
+                "INSERT INTO article_vectors VALUES (?,?)",
+                (article.doc_id, np.asarray(it.article_vector, dtype=np.float16).tobytes()),
+            )
+        if it.sentence_vectors is not None:
+            self.db.executemany(
+                "INSERT INTO sentence_vectors VALUES (?,?,?)",
+                [
+                    (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
+                    for c, v in zip(chunks, it.sentence_vectors, strict=True)
+                ],
+            )
+
+    def delete(self, doc_id: str) -> int:
+        """Remove one article's rows in one transaction; returns 1 if it was there, else 0."""
+        with self.lock, self.db:
+            removed = self._delete_rows(doc_id)
+            self._bump()
+        return removed
+
+    def _delete_rows(self, doc_id: str) -> int:
+        self.db.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        return self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
+
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every write: a cache built at another generation is stale."""
+        row = self._one("SELECT value FROM state WHERE key='generation'")
+        return int(row[0]) if row else 0
+
+    def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store article vectors for articles still in the index, in one transaction."""
+        with self.lock, self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO article_vectors SELECT ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?)",
+                [(d, np.asarray(v, dtype=np.float16).tobytes(), d) for d, v in vectors.items()],
+            )
+            self._bump()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def chunk_count(self, doc_id: str | None = None) -> int:
+        if doc_id is None:
+            return int(self._one("SELECT COUNT(*) FROM chunks")[0])
+        row = self._one("SELECT n_chunks FROM articles WHERE doc_id=?", (doc_id,))
+        return int(row[0]) if row else 0
+
+    def article_count(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM articles")[0])
+
+    def chunk_ids(self, doc_id: str | None = None) -> list[str]:
+        """Every chunk id in order, or one article's."""
+        if doc_id is None:
+            return [r[0] for r in self._rows("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
+        return [r[0] for r in self._rows("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+
+    def hashes(self) -> dict[str, tuple[str, str, str | None, str | None]]:
+        """doc_id -> (record_hash, content_hash, path, root)."""
+        rows = self._rows("SELECT doc_id, record_hash, content_hash, path, root FROM articles")
+        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+
+    def vouched(self) -> tuple[dict[str, str], dict[str, str]]:
+        """What SQLite vouches for: chunk_id -> doc_id, and doc_id -> record_hash."""
+        expected: dict[str, str] = {}
+        hashes: dict[str, str] = {}
+        for chunk_id, doc_id, rhash in self._rows(
+            "SELECT c.chunk_id, c.doc_id, a.record_hash FROM chunks c JOIN articles a USING(doc_id)"
+        ):
+            expected[chunk_id] = doc_id
+            hashes[doc_id] = rhash
+        return expected, hashes
+
+    def article(self, doc_id: str) -> Article | None:
+        row = self._one(
+            "SELECT doc_id, title, text, source, published, url, author, path FROM articles "
+            "WHERE doc_id=?",
+            (doc_id,),
+        )
+        return Article(*row) if row else None
+
+    def articles(self) -> list[dict[str, Any]]:
+        """A listing of the library (no texts)."""
+        rows = self._rows(
+            "SELECT doc_id, title, source, published, url, n_chunks, path FROM articles "
+            "ORDER BY doc_id"
+        )
+        keys = ("doc_id", "title", "source", "published", "url", "chunks", "path")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[Chunk, Article]]:
+        """Load chunks with their articles; text comes from the article, so offsets agree."""
+        with self.lock:  # one snapshot: a concurrent ingest may replace an article's rows
+            rows = [
+                self._one(
+                    "SELECT chunk_id, doc_id, n, char_start, char_end, sentences FROM chunks "
+                    "WHERE chunk_id=?",
+                    (chunk_id,),
+                )
+                for chunk_id in chunk_ids
+            ]
+            docs = {row[1] for row in rows if row is not None}
+            articles = {doc_id: self.article(doc_id) for doc_id in docs}
+        out: dict[str, tuple[Chunk, Article]] = {}
+        for row in rows:
+            if row is None or (art := articles[row[1]]) is None:
+                continue
+            chunk_id, doc_id, n, start, end, sentences = row
+            spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
+            out[chunk_id] = (
+                Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans),
+                art,
+            )
+        return out
+
+    def sentence_vectors(self, chunk_ids: list[str], dim: int) -> dict[str, np.ndarray]:
+        """chunk_id -> its sentences' unit vectors (float32, one row per sentence)."""
+        if not chunk_ids or not dim:
+            return {}
+        marks = ",".join("?" * len(chunk_ids))
+        rows = self._rows(
+            f"SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id IN ({marks})",
+            tuple(chunk_ids),
+        )
+        return {
+            cid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+            for cid, blob in rows
+        }
+
+    def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:
+        return {r[0] for r in self._rows(f"SELECT doc_id FROM articles WHERE {sql}", params)}
+
+    def without_article_vectors(self) -> list[str]:
+        """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
+        rows = self._rows(
+            "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM article_vectors) "
+            "ORDER BY doc_id"
+        )
+        return [r[0] for r in rows]
+
+    def article_vectors(self) -> list[tuple[str, bytes]]:
+        """(doc_id, float16 bytes) of every stored article, by doc_id."""
+        return self._rows(
+            "SELECT v.doc_id, v.vector FROM article_vectors v JOIN articles a USING(doc_id) "
+            "ORDER BY v.doc_id"
+        )
+
+    def bm25_rows(self) -> list[tuple[str, str, int, int]]:
+        """(chunk_id, doc_id, char_start, char_end) of every chunk, by article, in order."""
+        return self._rows(
+            "SELECT chunk_id, doc_id, char_start, char_end FROM chunks ORDER BY doc_id, n"
+        )
+
+    def head(self, doc_id: str) -> tuple[str, str]:
+        """(title, text) of an article."""
+        row = self._one("SELECT title, text FROM articles WHERE doc_id=?", (doc_id,))
+        return str(row[0]), str(row[1])
+
+    def close(self) -> None:
+        self.db.close()
