@@ -1,6 +1,6 @@
 """Articles + chunks + vectors -> the on-disk index, behind one `Store` (see store.py)."""
 
-from .data import TITLE_CHARS, ArticleWrite, embed_text, published_day
+from .data import TITLE_CHARS, ArticleWrite, Filters, embed_text, published_day
 from .manifest import SCHEMA_VERSION
 from .records import SENTENCE_VECTORS
 from .store import Store
@@ -10,6 +10,7 @@ __all__ = [
     "SENTENCE_VECTORS",
     "TITLE_CHARS",
     "ArticleWrite",
+    "Filters",
     "Store",
     "embed_text",
     "published_day",

@@ -33,6 +33,18 @@ def published_day(published: str | None) -> int | None:
     return None
 
 
+@dataclass(frozen=True)
+class Filters:
+    """Restrict retrieval to some outlets and/or a publication date range (inclusive)."""
+
+    sources: tuple[str, ...] = ()
+    published_from: str | None = None  # YYYY-MM-DD
+    published_to: str | None = None
+
+    def __bool__(self) -> bool:
+        return bool(self.sources or self.published_from or self.published_to)
+
+
 @dataclass
 class ArticleWrite:
     """One article's chunks and vectors, ready to be stored."""

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Article, Chunk
-from .data import ArticleWrite
+from .data import ArticleWrite, Filters
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -228,8 +228,27 @@ class Records:
             for cid, blob in rows
         }
 
-    def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:
-        return {r[0] for r in self._rows(f"SELECT doc_id FROM articles WHERE {sql}", params)}
+    def allowed_docs(self, filters: Filters) -> set[str] | None:
+        """The doc ids the filters admit; None when they admit everything."""
+        if not filters:
+            return None
+        sql: list[str] = ["1=1"]
+        params: list[str] = []
+        if filters.sources:
+            sql.append(f"source IN ({','.join('?' * len(filters.sources))})")
+            params.extend(filters.sources)
+        if filters.published_from or filters.published_to:
+            # subtle: a date kept as written ("Spring 2023") would compare as text; like
+            # Chroma's published_day filter, a date range admits only YYYY-MM-DD dates
+            sql.append("published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'")
+        if filters.published_from:
+            sql.append("substr(published, 1, 10) >= ?")
+            params.append(filters.published_from[:10])
+        if filters.published_to:
+            sql.append("substr(published, 1, 10) <= ?")
+            params.append(filters.published_to[:10])
+        rows = self._rows(f"SELECT doc_id FROM articles WHERE {' AND '.join(sql)}", tuple(params))
+        return {r[0] for r in rows}
 
     def without_article_vectors(self) -> list[str]:
         """Doc ids of articles stored before article vectors existed (a schema-2 index)."""

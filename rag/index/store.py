@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import NoIndexError
 from ..settings import Settings
 from ..types import Article, Chunk
-from .data import ArticleWrite
+from .data import ArticleWrite, Filters
 from .leads import Leads
 from .lexical import Lexical
 from .manifest import MANIFEST, Manifest
@@ -146,8 +146,9 @@ class Store:
         """chunk_id -> its sentences' unit vectors (float32, one row per sentence)."""
         return self.records.sentence_vectors(chunk_ids, int(self.manifest.get("dimension") or 0))
 
-    def doc_ids_where(self, sql: str, params: tuple[Any, ...]) -> set[str]:
-        return self.records.doc_ids_where(sql, params)
+    def allowed_docs(self, filters: Filters | None) -> set[str] | None:
+        """The doc ids the filters admit; None when there are none (everything is admitted)."""
+        return self.records.allowed_docs(filters or Filters())
 
     def without_article_vectors(self) -> list[str]:
         """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
@@ -155,12 +156,12 @@ class Store:
 
     # -- search -----------------------------------------------------------------------------
 
-    def dense(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[str]:
-        """Chunk ids nearest to the vector, best first."""
+    def dense(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[str]:
+        """Chunk ids nearest to the vector (of the articles the filters admit), best first."""
         total = self.chunk_count()
         if total == 0:
             return []
-        return self.vectors.nearest(vector, min(n, total), where)
+        return self.vectors.nearest(vector, min(n, total), filters or Filters())
 
     def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
         """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""

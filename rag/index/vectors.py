@@ -12,7 +12,7 @@ import numpy as np
 from ..errors import StoreError
 from ..settings import Settings
 from ..types import Chunk
-from .data import ArticleWrite, published_day
+from .data import ArticleWrite, Filters, published_day
 
 
 def _http_client(url: str, chroma_settings: Any, timeout: float) -> Any:
@@ -56,6 +56,20 @@ def _metadata(it: ArticleWrite, c: Chunk) -> dict[str, Any]:
     if (day := published_day(it.article.published)) is not None:
         meta["published_day"] = day
     return meta
+
+
+def chroma_where(filters: Filters) -> dict[str, Any] | None:
+    """The filters as a Chroma `where` on chunk metadata; None when they admit everything."""
+    clauses: list[dict[str, Any]] = []
+    if filters.sources:
+        clauses.append({"source": {"$in": list(filters.sources)}})
+    if (lo := published_day(filters.published_from)) is not None:
+        clauses.append({"published_day": {"$gte": lo}})
+    if (hi := published_day(filters.published_to)) is not None:
+        clauses.append({"published_day": {"$lte": hi}})
+    if not clauses:
+        return None
+    return clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
 
 class Vectors:
@@ -167,13 +181,14 @@ class Vectors:
         self.delete(orphans)
         return sorted(redo)
 
-    def nearest(self, vector: np.ndarray, n: int, where: dict[str, Any] | None) -> list[str]:
-        """The ids of the `n` chunks nearest to the vector, best first (n at most the count)."""
+    def nearest(self, vector: np.ndarray, n: int, filters: Filters) -> list[str]:
+        """The ids of the `n` chunks nearest to the vector that the filters admit, best first
+        (`n` at most the number of chunks)."""
         res = self._call(
             "query",
             query_embeddings=[vector.tolist()],
             n_results=n,
-            where=where or None,
+            where=chroma_where(filters),
             include=[],
         )
         return list(res["ids"][0])
