@@ -124,8 +124,7 @@ def retrieve(
     vectors = store.sentence_vectors(picked)
     passages: list[Passage] = []
     for cid in picked:
-        score = scores[cid]
-        if cid in loaded:
-            chunk, article = loaded[cid]
-            passages.append(Passage(chunk, article, score, len(passages) + 1, vectors.get(cid)))
+        if (got := loaded.get(cid)) is not None:
+            n = len(passages) + 1
+            passages.append(Passage(got.chunk, got.article, scores[cid], n, vectors.get(cid)))
     return passages

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 
@@ -43,6 +44,24 @@ class Filters:
 
     def __bool__(self) -> bool:
         return bool(self.sources or self.published_from or self.published_to)
+
+
+@dataclass(frozen=True)
+class ArticleHashes:
+    """What ingest compares a stored article by: its hashes, its file and the folder it came
+    from (None when it came from neither)."""
+
+    record_hash: str
+    content_hash: str
+    path: str | None
+    root: str | None
+
+
+class LoadedChunk(NamedTuple):
+    """A stored chunk and the article it slices its text from."""
+
+    chunk: Chunk
+    article: Article
 
 
 @dataclass

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from ..types import Article, Chunk
-from .data import ArticleWrite, Filters
+from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -156,10 +156,10 @@ class Records:
             return [r[0] for r in self._rows("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
         return [r[0] for r in self._rows("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
 
-    def hashes(self) -> dict[str, tuple[str, str, str | None, str | None]]:
-        """doc_id -> (record_hash, content_hash, path, root)."""
+    def hashes(self) -> dict[str, ArticleHashes]:
+        """doc_id -> its hashes, file and folder."""
         rows = self._rows("SELECT doc_id, record_hash, content_hash, path, root FROM articles")
-        return {r[0]: (r[1], r[2], r[3], r[4]) for r in rows}
+        return {r[0]: ArticleHashes(*r[1:]) for r in rows}
 
     def vouched(self) -> tuple[dict[str, str], dict[str, str]]:
         """What SQLite vouches for: chunk_id -> doc_id, and doc_id -> record_hash."""
@@ -189,7 +189,7 @@ class Records:
         keys = ("doc_id", "title", "source", "published", "url", "chunks", "path")
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
-    def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[Chunk, Article]]:
+    def chunks(self, chunk_ids: list[str]) -> dict[str, LoadedChunk]:
         """Load chunks with their articles; text comes from the article, so offsets agree."""
         with self.lock:  # one snapshot: a concurrent ingest may replace an article's rows
             rows = [
@@ -202,15 +202,14 @@ class Records:
             ]
             docs = {row[1] for row in rows if row is not None}
             articles = {doc_id: self.article(doc_id) for doc_id in docs}
-        out: dict[str, tuple[Chunk, Article]] = {}
+        out: dict[str, LoadedChunk] = {}
         for row in rows:
             if row is None or (art := articles[row[1]]) is None:
                 continue
             chunk_id, doc_id, n, start, end, sentences = row
             spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
-            out[chunk_id] = (
-                Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans),
-                art,
+            out[chunk_id] = LoadedChunk(
+                Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans), art
             )
         return out
 

@@ -17,8 +17,8 @@ import numpy as np
 
 from ..errors import NoIndexError
 from ..settings import Settings
-from ..types import Article, Chunk
-from .data import ArticleWrite, Filters
+from ..types import Article
+from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
 from .leads import Leads
 from .lexical import Lexical
 from .manifest import MANIFEST, Manifest
@@ -127,8 +127,8 @@ class Store:
         """Every chunk id in the index, sorted."""
         return self.records.chunk_ids()
 
-    def hashes(self) -> dict[str, tuple[str, str, str | None, str | None]]:
-        """doc_id -> (record_hash, content_hash, path, root)."""
+    def hashes(self) -> dict[str, ArticleHashes]:
+        """doc_id -> its record and content hashes, its file and the folder it came from."""
         return self.records.hashes()
 
     def article(self, doc_id: str) -> Article | None:
@@ -138,7 +138,7 @@ class Store:
         """A listing of the library (no texts)."""
         return self.records.articles()
 
-    def chunks(self, chunk_ids: list[str]) -> dict[str, tuple[Chunk, Article]]:
+    def chunks(self, chunk_ids: list[str]) -> dict[str, LoadedChunk]:
         """Load chunks with their articles; text comes from the article, so offsets agree."""
         return self.records.chunks(chunk_ids)
 
