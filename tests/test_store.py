@@ -255,3 +255,22 @@ def test_late_article_vectors_neither_revive_nor_overwrite(fresh: Engine, docs: 
     assert store.leads(question, 3, None)[0] == "rail_strike"
     with pytest.raises(IndexMismatchError, match="384, the question 256 dimensions"):
         store.leads(np.ones(256, dtype=np.float32), 3, None)
+
+
+def test_chunks_load_in_the_order_asked_across_statements(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.index import records
+
+    monkeypatch.setattr(records, "IN_BATCH", 2)  # several IN (...) statements per call
+    ids = engine.store.chunk_ids()
+    asked = [*reversed(ids), "nowhere#0", ids[-1]]
+    loaded = engine.store.chunks(asked)
+    assert list(loaded) == list(reversed(ids))  # unknown ids left out, repeats once
+    for cid, got in loaded.items():
+        chunk, article = got.chunk, got.article
+        assert chunk.chunk_id == cid and chunk.doc_id == article.doc_id
+        assert article.text[chunk.char_start : chunk.char_end] == chunk.text
+    vectors = engine.store.sentence_vectors(ids)
+    assert set(vectors) == set(ids)
+    assert all(len(v) == len(loaded[c].chunk.sentences) for c, v in vectors.items())

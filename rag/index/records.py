@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB
 """
 #: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
 SENTENCE_VECTORS = "float16"
+#: Keys per `IN (...)` statement, well under SQLite's bound on parameters (999 before 3.32).
+IN_BATCH = 500
 
 
 class Records:
@@ -52,6 +54,16 @@ class Records:
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
         with self.lock:
             return self.db.execute(sql, params).fetchone()
+
+    def _rows_in(self, sql: str, keys: list[str]) -> list[Any]:
+        """Rows of `{sql} IN (keys)`: one statement per IN_BATCH keys, under one lock."""
+        out: list[Any] = []
+        with self.lock:
+            for at in range(0, len(keys), IN_BATCH):
+                part = tuple(keys[at : at + IN_BATCH])
+                marks = ",".join("?" * len(part))
+                out += self.db.execute(f"{sql} IN ({marks})", part).fetchall()
+        return out
 
     # -- writes -----------------------------------------------------------------------------
 
@@ -190,37 +202,42 @@ class Records:
         return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def chunks(self, chunk_ids: list[str]) -> dict[str, LoadedChunk]:
-        """Load chunks with their articles; text comes from the article, so offsets agree."""
+        """Load chunks with their articles, in the order asked, leaving out ids not stored;
+        text comes from the article, so offsets agree."""
+        asked = list(dict.fromkeys(chunk_ids))
         with self.lock:  # one snapshot: a concurrent ingest may replace an article's rows
-            rows = [
-                self._one(
+            rows = {
+                r[0]: r
+                for r in self._rows_in(
                     "SELECT chunk_id, doc_id, n, char_start, char_end, sentences FROM chunks "
-                    "WHERE chunk_id=?",
-                    (chunk_id,),
+                    "WHERE chunk_id",
+                    asked,
                 )
-                for chunk_id in chunk_ids
-            ]
-            docs = {row[1] for row in rows if row is not None}
-            articles = {doc_id: self.article(doc_id) for doc_id in docs}
+            }
+            articles = {
+                r[0]: Article(*r)
+                for r in self._rows_in(
+                    "SELECT doc_id, title, text, source, published, url, author, path "
+                    "FROM articles WHERE doc_id",
+                    sorted({r[1] for r in rows.values()}),
+                )
+            }
         out: dict[str, LoadedChunk] = {}
-        for row in rows:
-            if row is None or (art := articles[row[1]]) is None:
+        for cid in asked:
+            if (row := rows.get(cid)) is None or (art := articles.get(row[1])) is None:
                 continue
             chunk_id, doc_id, n, start, end, sentences = row
             spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
-            out[chunk_id] = LoadedChunk(
-                Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans), art
-            )
+            chunk = Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans)
+            out[chunk_id] = LoadedChunk(chunk, art)
         return out
 
     def sentence_vectors(self, chunk_ids: list[str], dim: int) -> dict[str, np.ndarray]:
         """chunk_id -> its sentences' unit vectors (float32, one row per sentence)."""
-        if not chunk_ids or not dim:
+        if not dim:
             return {}
-        marks = ",".join("?" * len(chunk_ids))
-        rows = self._rows(
-            f"SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id IN ({marks})",
-            tuple(chunk_ids),
+        rows = self._rows_in(
+            "SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id", chunk_ids
         )
         return {
             cid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
