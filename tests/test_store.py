@@ -128,6 +128,14 @@ def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:
     assert all(not h.startswith("observatory") for h in hits)
 
 
+def test_an_index_emptied_by_removals_reopens_and_finds_nothing(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    fresh.remove(["harbour_bridge", "observatory", "rail_strike"])
+    reopened = Engine(fresh.settings, fresh.embedder)
+    assert reopened.store.lexical("Saltmarsh drivers strike", 5, None) == []
+    assert reopened.retrieve("Who is the telescope named after?") == []
+
+
 def test_static_encoder_index_answers_and_is_refused_by_the_default(
     docs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

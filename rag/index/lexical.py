@@ -56,8 +56,11 @@ class Lexical:
                 return
             import bm25s
 
-            self._bm25 = bm25s.BM25.load(str(path), mmap=False, show_progress=False)
-            self._ids = json.loads(meta.read_text())["ids"]
+            ids = json.loads(meta.read_text())["ids"]
+            self._bm25 = None  # an emptied index saves its (no) ids and no bm25s files
+            if ids:
+                self._bm25 = bm25s.BM25.load(str(path), mmap=False, show_progress=False)
+            self._ids = ids
             self._gen = gen
 
     def rebuild(self) -> None:
