@@ -11,7 +11,7 @@ from rag.engine import Engine
 from rag.errors import IndexMismatchError, NoIndexError
 from rag.index import Store
 
-from .conftest import DATA, make_settings
+from .conftest import DATA, FACTS, make_settings
 
 
 @pytest.fixture
@@ -117,6 +117,37 @@ def test_bm25_is_rebuilt_when_stale(fresh: Engine, docs: Path) -> None:
     shutil.rmtree(fresh.settings.index_dir / "bm25")
     reopened = Engine(fresh.settings, fresh.embedder)
     assert reopened.store.lexical("Saltmarsh drivers strike", 5, None)[0] == "rail_strike#0"
+
+
+def test_bm25_tokenizes_only_changed_chunks_and_ranks_as_one_built_from_scratch(
+    fresh: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.index import lexical
+
+    docs = tmp_path / "all"
+    shutil.copytree(DATA, docs)
+    chess = docs / "chess_final.html"
+    shutil.move(chess, tmp_path / chess.name)  # added later
+    fresh.ingest([docs])
+    tokenized: list[str] = []
+    real_terms = lexical.terms
+    monkeypatch.setattr(lexical, "terms", lambda t: tokenized.append(t) or real_terms(t))
+    bridge = docs / "harbour_bridge.txt"
+    bridge.write_text(bridge.read_text().replace("14 March", "2 April"))
+    shutil.move(tmp_path / chess.name, chess)
+    (docs / "rail_strike.txt").unlink()
+    report = fresh.ingest([docs], prune=True)
+    assert report.updated == ["harbour_bridge"] and report.removed == ["rail_strike"]
+    # only the edited and the added article's chunks; the other articles' terms were kept
+    assert len(tokenized) == report.chunks and any("2 April" in t for t in tokenized)
+
+    questions = [q for q, _, _ in FACTS] + ["Saltmarsh train drivers", "bridge repairs April"]
+    kept = {q: fresh.store.lexical(q, 50, None) for q in questions}
+    shutil.rmtree(fresh.settings.index_dir / "bm25")
+    scratch = Engine(fresh.settings, fresh.embedder)
+    assert {q: scratch.store.lexical(q, 50, None) for q in questions} == kept
+    assert kept["bridge repairs April"][0] == "harbour_bridge#0"
+    assert not any(h.startswith("rail_strike") for hits in kept.values() for h in hits)
 
 
 def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:

@@ -6,8 +6,10 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -34,6 +36,16 @@ CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB
 SENTENCE_VECTORS = "float16"
 #: Keys per `IN (...)` statement, well under SQLite's bound on parameters (999 before 3.32).
 IN_BATCH = 500
+
+
+class ChunkKey(NamedTuple):
+    """A chunk and what its text derives from: its article's record hash and its span."""
+
+    chunk_id: str
+    doc_id: str
+    record_hash: str
+    char_start: int
+    char_end: int
 
 
 class Records:
@@ -281,16 +293,28 @@ class Records:
             "ORDER BY v.doc_id"
         )
 
-    def bm25_rows(self) -> list[tuple[str, str, int, int]]:
-        """(chunk_id, doc_id, char_start, char_end) of every chunk, by article, in order."""
-        return self._rows(
-            "SELECT chunk_id, doc_id, char_start, char_end FROM chunks ORDER BY doc_id, n"
-        )
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever another process writes meanwhile."""
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.db.rollback()  # read only: nothing to keep
 
-    def head(self, doc_id: str) -> tuple[str, str]:
-        """(title, text) of an article."""
-        row = self._one("SELECT title, text FROM articles WHERE doc_id=?", (doc_id,))
-        return str(row[0]), str(row[1])
+    def chunk_keys(self) -> list[ChunkKey]:
+        """Every chunk with what its text derives from, by article and in article order."""
+        rows = self._rows(
+            "SELECT c.chunk_id, c.doc_id, a.record_hash, c.char_start, c.char_end "
+            "FROM chunks c JOIN articles a USING(doc_id) ORDER BY c.doc_id, c.n"
+        )
+        return [ChunkKey(*r) for r in rows]
+
+    def heads(self, doc_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """doc_id -> (title, text) of these articles."""
+        rows = self._rows_in("SELECT doc_id, title, text FROM articles WHERE doc_id", doc_ids)
+        return {r[0]: (r[1], r[2]) for r in rows}
 
     def close(self) -> None:
         self.db.close()

@@ -108,7 +108,8 @@ class Store:
         self.records.add_article_vectors(vectors)
 
     def rebuild_bm25(self) -> None:
-        """Re-index every chunk for BM25 and save it atomically."""
+        """Bring the BM25 index up to date and save it atomically: the same index as one built
+        from scratch, tokenizing only the chunks added or changed since the last build."""
         self._lexical.rebuild()
 
     # -- reads ------------------------------------------------------------------------------
