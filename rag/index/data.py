@@ -1,4 +1,4 @@
-"""Index records -> the shapes its parts share: what is written, what is embedded, the day key."""
+"""Articles, chunks, filters -> the records the parts of the index pass between them."""
 
 from __future__ import annotations
 

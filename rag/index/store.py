@@ -44,6 +44,11 @@ class Store:
         self._lexical = Lexical(self.dir, self.records, self._lock)
         self._leads = Leads(self.dir, self.records, self._lock)
 
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection (opened on first use)."""
+        return self.vectors.collection
+
     # -- manifest ---------------------------------------------------------------------------
 
     @property
@@ -64,11 +69,6 @@ class Store:
         self._manifest.write(**fields)
 
     # -- writes -----------------------------------------------------------------------------
-
-    @property
-    def collection(self) -> Any:
-        """The Chroma collection (opened on first use)."""
-        return self.vectors.collection
 
     def write_articles(self, items: list[ArticleWrite]) -> None:
         """Replace several articles at once: one Chroma upsert and one SQLite transaction.
