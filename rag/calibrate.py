@@ -177,8 +177,7 @@ def calibrate(checker: Checker, pairs: Sequence[Pair]) -> dict[str, Any]:
 
 def sample_passages(store: Any, n: int, seed: int = 0) -> list[Passage]:
     """n chunks of the index, spread over as many articles as possible."""
-    rows = store._rows("SELECT chunk_id FROM chunks ORDER BY chunk_id")
-    ids = [r[0] for r in rows]
+    ids = store.chunk_ids()
     random.Random(seed).shuffle(ids)
     found = store.chunks(ids[:n])
     return [Passage(c, a, 0.0, i) for i, (c, a) in enumerate(found.values())]
@@ -189,7 +188,7 @@ def eval_set_pairs(path: Path, store: Any, passages: Sequence[Passage]) -> list[
     pairs = []
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     by_doc: dict[str, list[Chunk]] = {}
-    for c, a in store.chunks([r[0] for r in store._rows("SELECT chunk_id FROM chunks")]).values():
+    for c, a in store.chunks(store.chunk_ids()).values():
         by_doc.setdefault(a.doc_id, []).append(c)
     for row in rows:
         for ev in row.get("evidence", []):

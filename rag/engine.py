@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .embed import Embedder
+from .index import Store
 from .settings import Settings
-from .store import Store
 from .types import Answer, Article, Passage, Reply
 
 if TYPE_CHECKING:

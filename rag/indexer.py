@@ -10,6 +10,14 @@ from pathlib import Path
 import numpy as np
 
 from .embed import Embedder
+from .index import (
+    SCHEMA_VERSION,
+    SENTENCE_VECTORS,
+    TITLE_CHARS,
+    ArticleWrite,
+    Store,
+    embed_text,
+)
 from .ingest import (
     Limits,
     Rejection,
@@ -21,14 +29,6 @@ from .ingest import (
 )
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
-from .store import (
-    SCHEMA_VERSION,
-    SENTENCE_VECTORS,
-    TITLE_CHARS,
-    ArticleWrite,
-    Store,
-    embed_text,
-)
 from .types import Article, Chunk
 
 
@@ -111,7 +111,7 @@ class _Ingest:
         # write still leaves vectors in Chroma.
         self.redo = set(store.repair())
         self.known = store.hashes()
-        self.by_content = {v[1]: doc for doc, v in self.known.items()}
+        self.by_content = {v.content_hash: doc for doc, v in self.known.items()}
         self.seen: set[str] = set()
         self.pending: list[_Pending] = []
 
@@ -125,7 +125,7 @@ class _Ingest:
         self.seen.add(doc_id)
         chash, rhash = content_hash(article.text), record_hash(article)
         old = self.known.get(doc_id)
-        if old and old[0] == rhash and doc_id not in self.redo:
+        if old and old.record_hash == rhash and doc_id not in self.redo:
             self.report.unchanged.append(doc_id)
             return
         twin = self.by_content.get(chash)
@@ -148,7 +148,7 @@ class _Ingest:
         """A stored twin whose file is gone is no reason to skip its copy."""
         if doc_id in self.seen:
             return True
-        path = self.known[doc_id][2] if doc_id in self.known else None
+        path = self.known[doc_id].path if doc_id in self.known else None
         return path is None or Path(path).exists()
 
     def flush(self) -> None:
@@ -197,7 +197,7 @@ class _Ingest:
     def prune(self, paths: list[Path]) -> None:
         """Remove documents ingested from these folders whose files (or records) are gone."""
         roots = {str(p.resolve()) for p in paths if p.is_dir()}
-        gone = [d for d, v in self.known.items() if v[3] in roots and d not in self.seen]
+        gone = [d for d, v in self.known.items() if v.root in roots and d not in self.seen]
         self.store.delete_articles(gone)
         self.report.removed = gone
 

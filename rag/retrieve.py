@@ -2,57 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-
 import numpy as np
 
-from .store import Store, published_day
+from .index import Filters, Store  # Filters is imported from here too (the UI, tests)
 from .types import Passage
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Restrict retrieval to some outlets and/or a publication date range (inclusive)."""
-
-    sources: tuple[str, ...] = ()
-    published_from: str | None = None  # YYYY-MM-DD
-    published_to: str | None = None
-
-    def __bool__(self) -> bool:
-        return bool(self.sources or self.published_from or self.published_to)
-
-    def chroma_where(self) -> dict[str, Any] | None:
-        clauses: list[dict[str, Any]] = []
-        if self.sources:
-            clauses.append({"source": {"$in": list(self.sources)}})
-        if (lo := published_day(self.published_from)) is not None:
-            clauses.append({"published_day": {"$gte": lo}})
-        if (hi := published_day(self.published_to)) is not None:
-            clauses.append({"published_day": {"$lte": hi}})
-        if not clauses:
-            return None
-        return clauses[0] if len(clauses) == 1 else {"$and": clauses}
-
-    def allowed_docs(self, store: Store) -> set[str] | None:
-        if not self:
-            return None
-        sql: list[str] = ["1=1"]
-        params: list[str] = []
-        if self.sources:
-            sql.append(f"source IN ({','.join('?' * len(self.sources))})")
-            params.extend(self.sources)
-        if self.published_from or self.published_to:
-            # subtle: a date kept as written ("Spring 2023") would compare as text; like
-            # Chroma's published_day filter, a date range admits only YYYY-MM-DD dates
-            sql.append("published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'")
-        if self.published_from:
-            sql.append("substr(published, 1, 10) >= ?")
-            params.append(self.published_from[:10])
-        if self.published_to:
-            sql.append("substr(published, 1, 10) <= ?")
-            params.append(self.published_to[:10])
-        return store.doc_ids_where(" AND ".join(sql), tuple(params))
 
 
 def fuse(rankings: list[list[str]], k: int = 60) -> list[tuple[str, float]]:
@@ -159,8 +112,8 @@ def retrieve(
     """
     depth = max(4 * top_k, 40)
     filters = filters or Filters()
-    allowed = filters.allowed_docs(store)
-    dense = store.dense(vector, depth, filters.chroma_where())
+    allowed = store.allowed_docs(filters)
+    dense = store.dense(vector, depth, filters)
     lexical = store.lexical(question, depth, allowed)
     leads: list[str] = []
     if lead_vector is not None and lead_weight > 0:
@@ -171,8 +124,7 @@ def retrieve(
     vectors = store.sentence_vectors(picked)
     passages: list[Passage] = []
     for cid in picked:
-        score = scores[cid]
-        if cid in loaded:
-            chunk, article = loaded[cid]
-            passages.append(Passage(chunk, article, score, len(passages) + 1, vectors.get(cid)))
+        if (got := loaded.get(cid)) is not None:
+            n = len(passages) + 1
+            passages.append(Passage(got.chunk, got.article, scores[cid], n, vectors.get(cid)))
     return passages

@@ -11,10 +11,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from rag.errors import RejectedFile
+from rag.index import embed_text
 from rag.indexer import chunk_article
 from rag.ingest import SourceFile, read_file
 from rag.segment import _windows, split_sentences
-from rag.store import embed_text
 from rag.types import Article
 
 # Any text a file can hold: no NUL (that is binary), no lone surrogates (not encodable).

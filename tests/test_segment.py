@@ -5,9 +5,9 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rag.index import embed_text
 from rag.indexer import chunk_article
 from rag.segment import make_chunks, split_sentences
-from rag.store import embed_text
 from rag.types import Article
 
 SEED = Path(__file__).parent.parent / "seeds" / "000_f647ec2645e8b019.txt"

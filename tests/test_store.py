@@ -9,9 +9,9 @@ import pytest
 
 from rag.engine import Engine
 from rag.errors import IndexMismatchError, NoIndexError
-from rag.store import Store
+from rag.index import Store
 
-from .conftest import DATA, make_settings
+from .conftest import DATA, FACTS, make_settings
 
 
 @pytest.fixture
@@ -119,6 +119,37 @@ def test_bm25_is_rebuilt_when_stale(fresh: Engine, docs: Path) -> None:
     assert reopened.store.lexical("Saltmarsh drivers strike", 5, None)[0] == "rail_strike#0"
 
 
+def test_bm25_tokenizes_only_changed_chunks_and_ranks_as_one_built_from_scratch(
+    fresh: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.index import lexical
+
+    docs = tmp_path / "all"
+    shutil.copytree(DATA, docs)
+    chess = docs / "chess_final.html"
+    shutil.move(chess, tmp_path / chess.name)  # added later
+    fresh.ingest([docs])
+    tokenized: list[str] = []
+    real_terms = lexical.terms
+    monkeypatch.setattr(lexical, "terms", lambda t: tokenized.append(t) or real_terms(t))
+    bridge = docs / "harbour_bridge.txt"
+    bridge.write_text(bridge.read_text().replace("14 March", "2 April"))
+    shutil.move(tmp_path / chess.name, chess)
+    (docs / "rail_strike.txt").unlink()
+    report = fresh.ingest([docs], prune=True)
+    assert report.updated == ["harbour_bridge"] and report.removed == ["rail_strike"]
+    # only the edited and the added article's chunks; the other articles' terms were kept
+    assert len(tokenized) == report.chunks and any("2 April" in t for t in tokenized)
+
+    questions = [q for q, _, _ in FACTS] + ["Saltmarsh train drivers", "bridge repairs April"]
+    kept = {q: fresh.store.lexical(q, 50, None) for q in questions}
+    shutil.rmtree(fresh.settings.index_dir / "bm25")
+    scratch = Engine(fresh.settings, fresh.embedder)
+    assert {q: scratch.store.lexical(q, 50, None) for q in questions} == kept
+    assert kept["bridge repairs April"][0] == "harbour_bridge#0"
+    assert not any(h.startswith("rail_strike") for hits in kept.values() for h in hits)
+
+
 def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:
     fresh.ingest([docs])
     assert fresh.remove(["observatory", "not-there"]) == 1
@@ -126,6 +157,14 @@ def test_remove_deletes_from_every_part(fresh: Engine, docs: Path) -> None:
     assert "observatory#0" not in chroma_ids(fresh)
     hits = fresh.store.lexical("Mount Kessel telescope Agnes Whitlow", 5, None)
     assert all(not h.startswith("observatory") for h in hits)
+
+
+def test_an_index_emptied_by_removals_reopens_and_finds_nothing(fresh: Engine, docs: Path) -> None:
+    fresh.ingest([docs])
+    fresh.remove(["harbour_bridge", "observatory", "rail_strike"])
+    reopened = Engine(fresh.settings, fresh.embedder)
+    assert reopened.store.lexical("Saltmarsh drivers strike", 5, None) == []
+    assert reopened.retrieve("Who is the telescope named after?") == []
 
 
 def test_static_encoder_index_answers_and_is_refused_by_the_default(
@@ -176,7 +215,7 @@ def test_one_batch_write_replaces_shrunk_articles(fresh: Engine, docs: Path) -> 
 
 
 def article_vector_ids(engine: Engine) -> list[str]:
-    return [r[0] for r in engine.store.db.execute("SELECT doc_id FROM article_vectors")]
+    return [r[0] for r in engine.store.records.db.execute("SELECT doc_id FROM article_vectors")]
 
 
 def test_article_vectors_follow_their_articles(fresh: Engine, docs: Path) -> None:
@@ -214,8 +253,8 @@ def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
 
     fresh.ingest([docs])
     # as the previous schema left it: no article vectors, no lead_tokens in the manifest
-    with fresh.store.db:
-        fresh.store.db.execute("DELETE FROM article_vectors")
+    with fresh.store.records.db:
+        fresh.store.records.db.execute("DELETE FROM article_vectors")
     path = fresh.settings.index_dir / "manifest.json"
     manifest = json.loads(path.read_text())
     for key in ("lead_tokens", "lead_encoder"):
@@ -255,3 +294,22 @@ def test_late_article_vectors_neither_revive_nor_overwrite(fresh: Engine, docs: 
     assert store.leads(question, 3, None)[0] == "rail_strike"
     with pytest.raises(IndexMismatchError, match="384, the question 256 dimensions"):
         store.leads(np.ones(256, dtype=np.float32), 3, None)
+
+
+def test_chunks_load_in_the_order_asked_across_statements(
+    engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.index import records
+
+    monkeypatch.setattr(records, "IN_BATCH", 2)  # several IN (...) statements per call
+    ids = engine.store.chunk_ids()
+    asked = [*reversed(ids), "nowhere#0", ids[-1]]
+    loaded = engine.store.chunks(asked)
+    assert list(loaded) == list(reversed(ids))  # unknown ids left out, repeats once
+    for cid, got in loaded.items():
+        chunk, article = got.chunk, got.article
+        assert chunk.chunk_id == cid and chunk.doc_id == article.doc_id
+        assert article.text[chunk.char_start : chunk.char_end] == chunk.text
+    vectors = engine.store.sentence_vectors(ids)
+    assert set(vectors) == set(ids)
+    assert all(len(v) == len(loaded[c].chunk.sentences) for c, v in vectors.items())

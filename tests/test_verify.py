@@ -66,7 +66,7 @@ def test_auc() -> None:
 
 
 def test_calibration_on_the_test_corpus_separates_faults(engine: Engine) -> None:
-    ids = [r[0] for r in engine.store._rows("SELECT chunk_id FROM chunks")]
+    ids = engine.store.chunk_ids()
     passages = [Passage(c, a, 0.0, 0) for c, a in engine.store.chunks(ids).values()]
     pairs = build_pairs(passages)
     assert {p.kind for p in pairs} >= {"verbatim", "reworded", "number", "name", "other article"}

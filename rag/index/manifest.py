@@ -1,0 +1,72 @@
+"""Settings + index folder -> manifest.json: how the index was built, checked on every open."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from ..errors import IndexMismatchError
+from ..settings import Settings
+
+SCHEMA_VERSION = 3  # 2: sentence vectors stored at ingest; 3: article vectors
+#: Older schemas this version still opens: a 2 answers without article vectors until the next
+#: `rag ingest` adds them (see indexer.add_article_vectors).
+READABLE = (2, 3)
+MANIFEST = "manifest.json"
+
+
+class Manifest:
+    """The index's record of how it was built; opening it with other settings is an error."""
+
+    def __init__(self, folder: Path, settings: Settings) -> None:
+        self.dir = folder
+        self.settings = settings
+        path = folder / MANIFEST
+        self.data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+
+    def check(
+        self,
+        dimension: int | None = None,
+        chunk_tokens: int | None = None,
+        encoder: str | None = None,
+    ) -> None:
+        """Refuse to mix settings: the index records how it was built."""
+        m = self.data
+        if not m:
+            return
+        fix = f"point RAG_INDEX_DIR elsewhere or delete {self.dir}/ and run `rag ingest`"
+        if (self.dir / "uploads").is_dir():
+            fix += f" (copy {self.dir}/uploads/ out first: it holds the files uploaded in the UI)"
+        if m.get("schema_version") not in READABLE:
+            raise IndexMismatchError(
+                f"index at {self.dir}/ has schema {m.get('schema_version')}, this version "
+                f"reads {', '.join(map(str, READABLE))} — {fix}"
+            )
+        wanted = {
+            "embed_model": self.settings.embed_model,
+            "encoder": encoder or self.settings.encoder,
+            "chunk_overlap": self.settings.chunk_overlap,
+            "dimension": dimension,
+            "chunk_tokens": chunk_tokens,
+            # absent from a schema-2 index: the next ingest adds its article vectors
+            "lead_tokens": self.settings.lead_tokens if "lead_tokens" in m else None,
+        }
+        for key, value in wanted.items():
+            if value is not None and m.get(key) != value:
+                raise IndexMismatchError(
+                    f"index at {self.dir}/ was built with {key}={m.get(key)!r}, settings say "
+                    f"{value!r} — {fix}"
+                )
+
+    def write(self, **fields: Any) -> None:
+        """Merge `fields` into the manifest and replace the file atomically."""
+        m = {"schema_version": SCHEMA_VERSION, **self.data, **fields}
+        m["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
+        m.setdefault("created_at", m["updated_at"])
+        tmp = self.dir / (MANIFEST + ".tmp")
+        tmp.write_text(json.dumps(m, indent=2, sort_keys=True))
+        os.replace(tmp, self.dir / MANIFEST)  # atomic: a crash leaves the old or the new one
+        self.data = m

@@ -1,0 +1,320 @@
+"""Articles, chunks and their vectors <-> SQLite (meta.sqlite3), the index's record of truth."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import numpy as np
+
+from ..types import Article, Chunk
+from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS articles (
+    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, published TEXT, url TEXT,
+    author TEXT, path TEXT, root TEXT, content_hash TEXT NOT NULL, record_hash TEXT NOT NULL,
+    text TEXT NOT NULL, n_chunks INTEGER NOT NULL, updated_at REAL NOT NULL);
+CREATE INDEX IF NOT EXISTS articles_content ON articles(content_hash);
+CREATE TABLE IF NOT EXISTS chunks (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
+    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, sentences TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS sentence_vectors (
+    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, vectors BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS sentence_vectors_doc ON sentence_vectors(doc_id);
+CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB NOT NULL);
+"""
+#: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
+SENTENCE_VECTORS = "float16"
+#: Keys per `IN (...)` statement, well under SQLite's bound on parameters (999 before 3.32).
+IN_BATCH = 500
+
+
+class ChunkKey(NamedTuple):
+    """A chunk and what its text derives from: its article's record hash and its span."""
+
+    chunk_id: str
+    doc_id: str
+    record_hash: str
+    char_start: int
+    char_end: int
+
+
+class Records:
+    """The SQLite half of the index: every write bumps a generation the caches key on."""
+
+    def __init__(self, path: Path, lock: threading.RLock) -> None:
+        # subtle: one connection serves every thread (the UI answers concurrently); the lock
+        # keeps two threads from interleaving on it.
+        self.lock = lock
+        self.db = sqlite3.connect(path, check_same_thread=False)
+        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.executescript(_SCHEMA)
+
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self.lock:
+            return self.db.execute(sql, params).fetchall()
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
+        with self.lock:
+            return self.db.execute(sql, params).fetchone()
+
+    def _rows_in(self, sql: str, keys: list[str]) -> list[Any]:
+        """Rows of `{sql} IN (keys)`: one statement per IN_BATCH keys, under one lock."""
+        out: list[Any] = []
+        with self.lock:
+            for at in range(0, len(keys), IN_BATCH):
+                part = tuple(keys[at : at + IN_BATCH])
+                marks = ",".join("?" * len(part))
+                out += self.db.execute(f"{sql} IN ({marks})", part).fetchall()
+        return out
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write(self, items: list[ArticleWrite]) -> None:
+        """Replace these articles' rows in one transaction."""
+        with self.lock, self.db:
+            for it in items:
+                self._write_rows(it)
+            self._bump()
+
+    def _write_rows(self, it: ArticleWrite) -> None:
+        article, chunks = it.article, it.chunks
+        self._delete_rows(article.doc_id)
+        self.db.execute(
+            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (
+                article.doc_id,
+                article.title,
+                article.source,
+                article.published,
+                article.url,
+                article.author,
+                article.path,
+                it.root,
+                it.content_hash,
+                it.record_hash,
+                article.text,
+                len(chunks),
+                time.time(),
+            ),
+        )
+        self.db.executemany(
+            "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+            [
+                (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end, json.dumps(c.sentences))
+                for c in chunks
+            ],
+        )
+        if it.article_vector is not None:
+            self.db.execute(
+                "INSERT INTO article_vectors VALUES (?,?)",
+                (article.doc_id, np.asarray(it.article_vector, dtype=np.float16).tobytes()),
+            )
+        if it.sentence_vectors is not None:
+            self.db.executemany(
+                "INSERT INTO sentence_vectors VALUES (?,?,?)",
+                [
+                    (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
+                    for c, v in zip(chunks, it.sentence_vectors, strict=True)
+                ],
+            )
+
+    def delete(self, doc_id: str) -> int:
+        """Remove one article's rows in one transaction; returns 1 if it was there, else 0."""
+        with self.lock, self.db:
+            removed = self._delete_rows(doc_id)
+            self._bump()
+        return removed
+
+    def _delete_rows(self, doc_id: str) -> int:
+        self.db.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        return self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
+
+    def _bump(self) -> None:
+        self.db.execute(
+            "INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
+            "SET value = CAST(value AS INTEGER) + 1"
+        )
+
+    @property
+    def generation(self) -> int:
+        """Bumped by every write: a cache built at another generation is stale."""
+        row = self._one("SELECT value FROM state WHERE key='generation'")
+        return int(row[0]) if row else 0
+
+    def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store article vectors for articles still in the index, in one transaction."""
+        with self.lock, self.db:
+            self.db.executemany(
+                "INSERT OR IGNORE INTO article_vectors SELECT ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?)",
+                [(d, np.asarray(v, dtype=np.float16).tobytes(), d) for d, v in vectors.items()],
+            )
+            self._bump()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def chunk_count(self, doc_id: str | None = None) -> int:
+        if doc_id is None:
+            return int(self._one("SELECT COUNT(*) FROM chunks")[0])
+        row = self._one("SELECT n_chunks FROM articles WHERE doc_id=?", (doc_id,))
+        return int(row[0]) if row else 0
+
+    def article_count(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM articles")[0])
+
+    def chunk_ids(self, doc_id: str | None = None) -> list[str]:
+        """Every chunk id in order, or one article's."""
+        if doc_id is None:
+            return [r[0] for r in self._rows("SELECT chunk_id FROM chunks ORDER BY chunk_id")]
+        return [r[0] for r in self._rows("SELECT chunk_id FROM chunks WHERE doc_id=?", (doc_id,))]
+
+    def hashes(self) -> dict[str, ArticleHashes]:
+        """doc_id -> its hashes, file and folder."""
+        rows = self._rows("SELECT doc_id, record_hash, content_hash, path, root FROM articles")
+        return {r[0]: ArticleHashes(*r[1:]) for r in rows}
+
+    def vouched(self) -> tuple[dict[str, str], dict[str, str]]:
+        """What SQLite vouches for: chunk_id -> doc_id, and doc_id -> record_hash."""
+        expected: dict[str, str] = {}
+        hashes: dict[str, str] = {}
+        for chunk_id, doc_id, rhash in self._rows(
+            "SELECT c.chunk_id, c.doc_id, a.record_hash FROM chunks c JOIN articles a USING(doc_id)"
+        ):
+            expected[chunk_id] = doc_id
+            hashes[doc_id] = rhash
+        return expected, hashes
+
+    def article(self, doc_id: str) -> Article | None:
+        row = self._one(
+            "SELECT doc_id, title, text, source, published, url, author, path FROM articles "
+            "WHERE doc_id=?",
+            (doc_id,),
+        )
+        return Article(*row) if row else None
+
+    def articles(self) -> list[dict[str, Any]]:
+        """A listing of the library (no texts)."""
+        rows = self._rows(
+            "SELECT doc_id, title, source, published, url, n_chunks, path FROM articles "
+            "ORDER BY doc_id"
+        )
+        keys = ("doc_id", "title", "source", "published", "url", "chunks", "path")
+        return [dict(zip(keys, r, strict=True)) for r in rows]
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, LoadedChunk]:
+        """Load chunks with their articles, in the order asked, leaving out ids not stored;
+        text comes from the article, so offsets agree."""
+        asked = list(dict.fromkeys(chunk_ids))
+        with self.lock:  # one snapshot: a concurrent ingest may replace an article's rows
+            rows = {
+                r[0]: r
+                for r in self._rows_in(
+                    "SELECT chunk_id, doc_id, n, char_start, char_end, sentences FROM chunks "
+                    "WHERE chunk_id",
+                    asked,
+                )
+            }
+            articles = {
+                r[0]: Article(*r)
+                for r in self._rows_in(
+                    "SELECT doc_id, title, text, source, published, url, author, path "
+                    "FROM articles WHERE doc_id",
+                    sorted({r[1] for r in rows.values()}),
+                )
+            }
+        out: dict[str, LoadedChunk] = {}
+        for cid in asked:
+            if (row := rows.get(cid)) is None or (art := articles.get(row[1])) is None:
+                continue
+            chunk_id, doc_id, n, start, end, sentences = row
+            spans = tuple((int(s), int(e)) for s, e in json.loads(sentences))
+            chunk = Chunk(chunk_id, doc_id, n, start, end, art.text[start:end], spans)
+            out[chunk_id] = LoadedChunk(chunk, art)
+        return out
+
+    def sentence_vectors(self, chunk_ids: list[str], dim: int) -> dict[str, np.ndarray]:
+        """chunk_id -> its sentences' unit vectors (float32, one row per sentence)."""
+        if not dim:
+            return {}
+        rows = self._rows_in(
+            "SELECT chunk_id, vectors FROM sentence_vectors WHERE chunk_id", chunk_ids
+        )
+        return {
+            cid: np.frombuffer(blob, dtype=np.float16).reshape(-1, dim).astype(np.float32)
+            for cid, blob in rows
+        }
+
+    def allowed_docs(self, filters: Filters) -> set[str] | None:
+        """The doc ids the filters admit; None when they admit everything."""
+        if not filters:
+            return None
+        sql: list[str] = ["1=1"]
+        params: list[str] = []
+        if filters.sources:
+            sql.append(f"source IN ({','.join('?' * len(filters.sources))})")
+            params.extend(filters.sources)
+        if filters.published_from or filters.published_to:
+            # subtle: a date kept as written ("Spring 2023") would compare as text; like
+            # Chroma's published_day filter, a date range admits only YYYY-MM-DD dates
+            sql.append("published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'")
+        if filters.published_from:
+            sql.append("substr(published, 1, 10) >= ?")
+            params.append(filters.published_from[:10])
+        if filters.published_to:
+            sql.append("substr(published, 1, 10) <= ?")
+            params.append(filters.published_to[:10])
+        rows = self._rows(f"SELECT doc_id FROM articles WHERE {' AND '.join(sql)}", tuple(params))
+        return {r[0] for r in rows}
+
+    def without_article_vectors(self) -> list[str]:
+        """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
+        rows = self._rows(
+            "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM article_vectors) "
+            "ORDER BY doc_id"
+        )
+        return [r[0] for r in rows]
+
+    def article_vectors(self) -> list[tuple[str, bytes]]:
+        """(doc_id, float16 bytes) of every stored article, by doc_id."""
+        return self._rows(
+            "SELECT v.doc_id, v.vector FROM article_vectors v JOIN articles a USING(doc_id) "
+            "ORDER BY v.doc_id"
+        )
+
+    @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Reads inside see one state of the index, whatever another process writes meanwhile."""
+        with self.lock:
+            self.db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.db.rollback()  # read only: nothing to keep
+
+    def chunk_keys(self) -> list[ChunkKey]:
+        """Every chunk with what its text derives from, by article and in article order."""
+        rows = self._rows(
+            "SELECT c.chunk_id, c.doc_id, a.record_hash, c.char_start, c.char_end "
+            "FROM chunks c JOIN articles a USING(doc_id) ORDER BY c.doc_id, c.n"
+        )
+        return [ChunkKey(*r) for r in rows]
+
+    def heads(self, doc_ids: list[str]) -> dict[str, tuple[str, str]]:
+        """doc_id -> (title, text) of these articles."""
+        rows = self._rows_in("SELECT doc_id, title, text FROM articles WHERE doc_id", doc_ids)
+        return {r[0]: (r[1], r[2]) for r in rows}
+
+    def close(self) -> None:
+        self.db.close()

@@ -1,0 +1,176 @@
+"""Articles + chunks + vectors -> the index: SQLite (articles, chunks), Chroma (vectors), BM25.
+
+SQLite is the record of truth. A write goes to Chroma first and commits to SQLite last, so an
+interrupted ingest leaves at worst vectors SQLite does not vouch for; `repair()` finds them.
+The parts: manifest.py (how it was built), records.py (SQLite), vectors.py (Chroma),
+lexical.py (BM25), leads.py (article vectors); this facade is what the rest of rag uses.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import NoIndexError
+from ..settings import Settings
+from ..types import Article
+from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
+from .leads import Leads
+from .lexical import Lexical
+from .manifest import MANIFEST, Manifest
+from .records import Records
+from .vectors import Vectors
+
+
+class Store:
+    """The on-disk index of one folder (plus a Chroma server when RAG_CHROMA_URL is set)."""
+
+    def __init__(self, settings: Settings, create: bool = False) -> None:
+        self.settings = settings
+        self.dir = Path(settings.index_dir)
+        if not (self.dir / MANIFEST).exists() and not create:
+            raise NoIndexError(f"no index at {self.dir}/ — run `rag ingest` to build it")
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self._manifest = Manifest(self.dir, settings)
+        self._manifest.check()
+        # subtle: one lock for every part: SQLite's one connection, and the caches built on it
+        self._lock = threading.RLock()
+        self.records = Records(self.dir / "meta.sqlite3", self._lock)
+        self.vectors = Vectors(settings, self.dir, self._lock)
+        self._lexical = Lexical(self.dir, self.records, self._lock)
+        self._leads = Leads(self.dir, self.records, self._lock)
+
+    @property
+    def collection(self) -> Any:
+        """The Chroma collection (opened on first use)."""
+        return self.vectors.collection
+
+    # -- manifest ---------------------------------------------------------------------------
+
+    @property
+    def manifest(self) -> dict[str, Any]:
+        """How the index was built (manifest.json)."""
+        return self._manifest.data
+
+    def check_manifest(
+        self,
+        dimension: int | None = None,
+        chunk_tokens: int | None = None,
+        encoder: str | None = None,
+    ) -> None:
+        """Refuse to mix settings: the index records how it was built."""
+        self._manifest.check(dimension, chunk_tokens, encoder)
+
+    def write_manifest(self, **fields: Any) -> None:
+        self._manifest.write(**fields)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def write_articles(self, items: list[ArticleWrite]) -> None:
+        """Replace several articles at once: one Chroma upsert and one SQLite transaction.
+
+        Chroma is written first and SQLite commits last, so a crash in between leaves vectors
+        that `repair` drops (SQLite does not vouch for them).
+        """
+        with self._lock:
+            stale = [
+                f"{it.article.doc_id}#{n}"
+                for it in items
+                for n in range(len(it.chunks), self.records.chunk_count(it.article.doc_id))
+            ]
+            self.vectors.upsert(items)
+            self.vectors.delete(stale)
+            self.records.write(items)
+
+    def delete_articles(self, doc_ids: Iterable[str]) -> int:
+        """Remove articles from every part of the index; returns how many were removed."""
+        removed = 0
+        with self._lock:
+            for doc_id in doc_ids:
+                self.vectors.delete(self.records.chunk_ids(doc_id))
+                removed += self.records.delete(doc_id)
+        return removed
+
+    def repair(self) -> list[str]:
+        """Drop vectors SQLite does not vouch for; return doc_ids whose vectors must be redone."""
+        return self.vectors.repair(*self.records.vouched())
+
+    def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
+        """Store article vectors for articles already in the index, in one transaction.
+
+        subtle: the vectors were computed outside the lock. An article removed meanwhile gets
+        none, and one re-ingested meanwhile keeps the vector its ingest wrote.
+        """
+        self.records.add_article_vectors(vectors)
+
+    def rebuild_bm25(self) -> None:
+        """Bring the BM25 index up to date and save it atomically: the same index as one built
+        from scratch, tokenizing only the chunks added or changed since the last build."""
+        self._lexical.rebuild()
+
+    # -- reads ------------------------------------------------------------------------------
+
+    @property
+    def generation(self) -> int:
+        return self.records.generation
+
+    def chunk_count(self, doc_id: str | None = None) -> int:
+        return self.records.chunk_count(doc_id)
+
+    def article_count(self) -> int:
+        return self.records.article_count()
+
+    def chunk_ids(self) -> list[str]:
+        """Every chunk id in the index, sorted."""
+        return self.records.chunk_ids()
+
+    def hashes(self) -> dict[str, ArticleHashes]:
+        """doc_id -> its record and content hashes, its file and the folder it came from."""
+        return self.records.hashes()
+
+    def article(self, doc_id: str) -> Article | None:
+        return self.records.article(doc_id)
+
+    def articles(self) -> list[dict[str, Any]]:
+        """A listing of the library (no texts)."""
+        return self.records.articles()
+
+    def chunks(self, chunk_ids: list[str]) -> dict[str, LoadedChunk]:
+        """Load chunks with their articles; text comes from the article, so offsets agree."""
+        return self.records.chunks(chunk_ids)
+
+    def sentence_vectors(self, chunk_ids: list[str]) -> dict[str, np.ndarray]:
+        """chunk_id -> its sentences' unit vectors (float32, one row per sentence)."""
+        return self.records.sentence_vectors(chunk_ids, int(self.manifest.get("dimension") or 0))
+
+    def allowed_docs(self, filters: Filters | None) -> set[str] | None:
+        """The doc ids the filters admit; None when there are none (everything is admitted)."""
+        return self.records.allowed_docs(filters or Filters())
+
+    def without_article_vectors(self) -> list[str]:
+        """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
+        return self.records.without_article_vectors()
+
+    # -- search -----------------------------------------------------------------------------
+
+    def dense(self, vector: np.ndarray, n: int, filters: Filters | None = None) -> list[str]:
+        """Chunk ids nearest to the vector (of the articles the filters admit), best first."""
+        total = self.chunk_count()
+        if total == 0:
+            return []
+        return self.vectors.nearest(vector, min(n, total), filters or Filters())
+
+    def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
+        """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""
+        return self._lexical.search(query, n, allowed)
+
+    def leads(self, vector: np.ndarray, n: int, allowed: set[str] | None) -> list[str]:
+        """Doc ids whose article vectors are nearest to the vector, best first."""
+        return self._leads.search(vector, n, allowed)
+
+    def close(self) -> None:
+        self.records.close()
