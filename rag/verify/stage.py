@@ -44,6 +44,8 @@ class Verifier:
             answer = verify_citations(checked, self.article, regrade=False)
         else:
             answer = verify_citations(draft, self.article, regrade=True)
+        if not isinstance(draft, Reply):  # quotes: nothing was judged, only offsets checked
+            return answer
         spent = (time.perf_counter() - t0) * 1000
         return replace(answer, timings={**answer.timings, "verify": spent})
 
