@@ -69,8 +69,8 @@ def machine() -> dict[str, Any]:
 
 def rtqa_slice(src: Path, dest: Path, questions: int) -> tuple[Path, list[dict[str, Any]], float]:
     """(corpus dir, questions with their gold doc ids, MB of article text) for the first N."""
-    from rag.evaluate import gold_spans, load_set, read_corpus
-    from rag.realtimeqa import build
+    from rag.eval.dataset import gold_spans, load_set, read_corpus
+    from rag.eval.realtimeqa import build
 
     eval_set, corpus, _ = build(src, dest, questions)
     articles = read_corpus(corpus)

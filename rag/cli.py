@@ -227,13 +227,13 @@ def eval_(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
 ) -> None:
     """Score citation accuracy on an eval set, in a temporary index; writes a report."""
-    from .eval_report import summary, write_report
-    from .evaluate import json_view, run_eval
+    from .eval.report import summary, write_report
+    from .eval.runners import json_view, run_eval
 
     settings = Settings()
     show = None if not json_out else False
     if realtimeqa is not None:
-        from .realtimeqa import run_realtimeqa
+        from .eval.realtimeqa import run_realtimeqa
 
         result = run_realtimeqa(
             realtimeqa, settings, top_k, backend, compare, limit=limit, progress=show

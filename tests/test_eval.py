@@ -12,19 +12,11 @@ import pytest
 
 from rag.embed import Embedder
 from rag.errors import RagError
-from rag.evaluate import (
-    METRICS,
-    Cited,
-    Item,
-    Outcome,
-    aggregate,
-    contains_answer,
-    gold_spans,
-    run_eval,
-    score,
-    support_scores,
-)
-from rag.realtimeqa import build, run_realtimeqa
+from rag.eval.bootstrap import aggregate
+from rag.eval.dataset import Item, contains_answer, gold_spans
+from rag.eval.metrics import METRICS, Cited, Outcome, score, support_scores
+from rag.eval.realtimeqa import build, run_realtimeqa
+from rag.eval.runners import run_eval
 
 from .conftest import ROOT, make_settings
 
@@ -219,7 +211,7 @@ def test_compare_stock_on_a_tiny_corpus(tmp_path: Path, embedder: Embedder, corp
     assert stock["metrics"]["hit@k"] == 1.0 and stock["metrics"]["answer_correctness"] > 0
     assert stock["extra"]["abstained"] == 0 and stock["metrics"]["abstention_recall"] == 0.0
     assert stock["index"]["unlocated_citations"] == 0
-    from rag.evaluate import read_corpus
+    from rag.eval.dataset import read_corpus
 
     texts = {d: a.text for d, a in read_corpus(corpus).items()}
     for row in stock["per_question"]:
@@ -255,7 +247,7 @@ def test_compare_heuristic_reuses_the_index_and_gives_paired_differences(
             result["metrics"][name] - heuristic["metrics"][name], abs=1e-4
         )
         assert low <= point <= high
-    from rag.eval_report import markdown
+    from rag.eval.report import markdown
 
     assert "Ours minus heuristic on the same questions" in markdown(result)
     with pytest.raises(RagError, match="heuristic"):

@@ -21,9 +21,9 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..text import mentions, terms
-from ..realtimeqa import passage_text
+from ..eval.realtimeqa import passage_text
 from ..segment import split_sentences
+from ..text import mentions, terms
 
 MIN_WORDS = 4  # shorter "sentences" are bylines, captions and menu items
 MAX_CHARS = 600  # longer ones are run-on page furniture

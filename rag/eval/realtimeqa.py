@@ -13,11 +13,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import RagError
+from ..errors import RagError
 
 if TYPE_CHECKING:
-    from .embed import Embedder
-    from .settings import Settings
+    from ..embed import Embedder
+    from ..settings import Settings
 
 
 def passage_text(html: str) -> str:
@@ -143,7 +143,7 @@ def run_realtimeqa(
     """`rag eval --realtimeqa DIR`: build the corpus and set in a temporary folder, score them."""
     import tempfile
 
-    from .evaluate import run_eval
+    from .runners import run_eval
 
     with tempfile.TemporaryDirectory(prefix="rag-rtqa-") as tmp:
         eval_set, corpus, counts = build(Path(src), Path(tmp), limit)

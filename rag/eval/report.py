@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .evaluate import ABSTENTION_METRICS, RATE_METRICS
+from .metrics import ABSTENTION_METRICS, RATE_METRICS
 
 PLOTTED = (*RATE_METRICS, "mc_accuracy", *ABSTENTION_METRICS)
 FAILURES_SHOWN = 100
