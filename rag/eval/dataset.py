@@ -16,6 +16,7 @@ from ..text import normalise, strip_markers
 from ..types import Article
 
 Span = tuple[str, int, int]  # (doc_id, char_start, char_end)
+Gold = list[list[Span]]  # per evidence entry of an item, every place its quote occurs
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def read_corpus(corpus: Path) -> dict[str, Article]:
     return {a.doc_id: a for _, arts, _ in iter_articles(files) for a in arts}
 
 
-def gold_spans(item: Item, texts: dict[str, str]) -> tuple[list[list[Span]], list[str]]:
+def gold_spans(item: Item, texts: dict[str, str]) -> tuple[Gold, list[str]]:
     """Per evidence entry, every place its quote occurs (in its doc or a same-text twin)."""
     twins: dict[str, list[str]] = {}
     for doc, text in texts.items():

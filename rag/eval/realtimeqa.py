@@ -9,6 +9,7 @@ answer is the text of the right choice, and the choices are kept for multiple-ch
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
@@ -18,6 +19,7 @@ from ..errors import RagError
 if TYPE_CHECKING:
     from ..embed import Embedder
     from ..settings import Settings
+    from .metrics import EvalResult
 
 
 def passage_text(html: str) -> str:
@@ -139,7 +141,7 @@ def run_realtimeqa(
     embedder: Embedder | None = None,
     limit: int | None = None,
     progress: bool | None = False,
-) -> dict[str, Any]:
+) -> EvalResult:
     """`rag eval --realtimeqa DIR`: build the corpus and set in a temporary folder, score them."""
     import tempfile
 
@@ -150,8 +152,12 @@ def run_realtimeqa(
         result = run_eval(
             eval_set, corpus, settings, top_k, backend, compare, embedder, progress=progress
         )
-    result["set"] = f"RealTime QA {src}" + (f" (first {limit} questions)" if limit else "")
-    result["corpus"] = "search results + evidence passages of those questions (temporary)"
-    result["realtimeqa"] = counts
-    result["extra"]["skipped_no_evidence"] = counts["skipped_no_evidence"]
-    return result
+    summary = result.ours.summary
+    extra = replace(summary.extra, skipped_no_evidence=counts["skipped_no_evidence"])
+    return replace(
+        result,
+        ours=replace(result.ours, summary=replace(summary, extra=extra)),
+        set=f"RealTime QA {src}" + (f" (first {limit} questions)" if limit else ""),
+        corpus="search results + evidence passages of those questions (temporary)",
+        realtimeqa=counts,
+    )

@@ -5,60 +5,52 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Any
 
-from .metrics import ABSTENTION_METRICS, RATE_METRICS
+from .metrics import ABSTENTION_METRICS, RATE_METRICS, EvalResult, PipelineRun, QuestionScore
 
 PLOTTED = (*RATE_METRICS, "mc_accuracy", *ABSTENTION_METRICS)
 FAILURES_SHOWN = 100
 CITES_SHOWN = 5
 
 
-def configs(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """Name -> {metrics, ci, extra, per_question} for ours and each compared pipeline."""
-    return {"ours": result, **result.get("compare", {})}
-
-
-def value(cfg: dict[str, Any], name: str) -> float | None:
-    return cfg["metrics"].get(name, cfg["extra"].get(name))
-
-
 def _fmt(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None else f"{x:.{digits}f}"
 
 
-def _cell(cfg: dict[str, Any], name: str) -> str:
-    v, ci = value(cfg, name), cfg["ci"].get(name)
+def _cell(cfg: PipelineRun, name: str) -> str:
+    v, ci = cfg.summary.value(name), cfg.summary.ci.get(name)
     digits = 0 if name.startswith("latency") else 3
     if v is None:
         return "n/a"
     return f"{_fmt(v, digits)} [{_fmt(ci[0], digits)}, {_fmt(ci[1], digits)}]" if ci else _fmt(v)
 
 
-def rows(result: dict[str, Any]) -> list[str]:
+def rows(result: EvalResult) -> list[str]:
     """Names shown in the metrics table, in order."""
     names = [*RATE_METRICS, *ABSTENTION_METRICS, "latency_p50_ms", "latency_p95_ms"]
-    names += [n for n in ("answer_words", "mc_accuracy") if result["extra"].get(n) is not None]
+    names += [
+        n for n in ("answer_words", "mc_accuracy") if result.ours.summary.value(n) is not None
+    ]
     return names
 
 
-def plot_metrics(result: dict[str, Any], path: Path) -> None:
+def plot_metrics(result: EvalResult, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
 
-    cfgs = configs(result)
-    names = [n for n in PLOTTED if any(value(c, n) is not None for c in cfgs.values())]
+    cfgs = result.pipelines()
+    names = [n for n in PLOTTED if any(c.summary.value(n) is not None for c in cfgs.values())]
     y = np.arange(len(names))
     height = 0.8 / len(cfgs)
     fig, ax = plt.subplots(figsize=(8, 0.45 * len(names) + 1.5))
     for i, (label, cfg) in enumerate(cfgs.items()):
-        vals = [value(cfg, n) for n in names]
+        vals = [cfg.summary.value(n) for n in names]
         lo, hi = [], []
         for n, v in zip(names, vals, strict=True):
-            ci = cfg["ci"].get(n)
+            ci = cfg.summary.ci.get(n)
             lo.append(v - ci[0] if v is not None and ci else 0)
             hi.append(ci[1] - v if v is not None and ci else 0)
         ax.barh(
@@ -79,18 +71,17 @@ def plot_metrics(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def plot_latency(result: dict[str, Any], path: Path) -> None:
+def plot_latency(result: EvalResult, path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     fig, ax = plt.subplots(figsize=(8, 3.5))
-    for label, cfg in configs(result).items():
-        ms = [r["latency_ms"] for r in cfg["per_question"]]
-        ax.hist(
-            ms, bins=30, alpha=0.6, label=f"{label} (p50 {cfg['metrics']['latency_p50_ms']} ms)"
-        )
+    for label, cfg in result.pipelines().items():
+        ms = [r.latency_ms for r in cfg.per_question]
+        p50 = cfg.summary.metrics.latency_p50_ms
+        ax.hist(ms, bins=30, alpha=0.6, label=f"{label} (p50 {p50} ms)")
     ax.set_xlabel("latency per question (ms)")
     ax.set_ylabel("questions")
     ax.legend()
@@ -99,19 +90,20 @@ def plot_latency(result: dict[str, Any], path: Path) -> None:
     plt.close(fig)
 
 
-def failures(cfg: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def failures(cfg: PipelineRun) -> list[tuple[str, QuestionScore]]:
     """(why, row) for each question answered wrongly, cited off the gold, or not abstained on."""
     out = []
-    for r in cfg["per_question"]:
+    for r in cfg.per_question:
         why = []
-        if r["answerable"]:
-            if r["abstained"]:
+        abstained = r.outcome.answer.abstained
+        if r.item.answerable:
+            if abstained:
                 why.append("abstained on an answerable question")
-            elif r["correct"] == 0:
+            elif r.correct == 0:
                 why.append("answer missing")
-            if r["citation_recall"] is not None and r["citation_recall"] < 1 and not r["abstained"]:
+            if r.citation_recall is not None and r.citation_recall < 1 and not abstained:
                 why.append("gold quote not cited")
-        elif not r["abstained"]:
+        elif not abstained:
             why.append("answered an unanswerable question")
         if why:
             out.append(("; ".join(why), r))
@@ -123,11 +115,11 @@ def _short(text: str, limit: int = 400) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def differences(result: dict[str, Any]) -> list[str]:
+def differences(result: EvalResult) -> list[str]:
     """Ours minus each compared pipeline that has paired differences, as table lines."""
     lines: list[str] = []
-    for label, cfg in result.get("compare", {}).items():
-        diff = cfg.get("difference")
+    for label, cfg in result.compare.items():
+        diff = cfg.difference
         if diff:
             lines += [f"Ours minus {label} on the same questions (paired bootstrap 95% CI):", ""]
             lines += ["| metric | difference |", "|---|---|"]
@@ -138,57 +130,68 @@ def differences(result: dict[str, Any]) -> list[str]:
     return lines
 
 
-def markdown(result: dict[str, Any]) -> str:
-    cfgs = configs(result)
-    s = result["settings"]
-    lines = [
-        "# Citation-accuracy evaluation",
-        "",
-        f"- set: `{result['set']}`; corpus: `{result['corpus']}`",
-        f"- questions: {result['metrics']['n']} ({result['extra']['answerable']} answerable, "
-        f"{result['extra']['unanswerable']} unanswerable)",
-        f"- backend `{s['llm']}`, top_k {s['top_k']}, embedding model `{s['embed_model']}`",
-        f"- support checker: {result['checker']}",
-        f"- index: {result['index']['ingest']}",
-        f"- run time: {result.get('seconds')} s",
-    ]
-    if "realtimeqa" in result:
-        lines.append(f"- RealTime QA: {json.dumps(result['realtimeqa'])}")
-    if "stock" in cfgs:
-        lines.append(
-            "- stock: LlamaIndex VectorStoreIndex (SentenceSplitter defaults) over Chroma, "
-            "CitationQueryEngine with MockLLM; its answer is its top citation chunk, its "
-            "citations all citation chunks"
-        )
+def markdown(result: EvalResult) -> str:
+    cfgs = result.pipelines()
+    lines = _header(result)
     lines += ["", "| metric | " + " | ".join(cfgs) + " |", "|---|" + "---|" * len(cfgs)]
     for name in rows(result):
         lines.append(f"| {name} | " + " | ".join(_cell(c, name) for c in cfgs.values()) + " |")
     lines += ["", "Values with bootstrap 95% CIs (1000 resamples of the questions).", ""]
     lines += differences(result)
     lines += ["![metrics](metrics.png)", "", "![latency](latency.png)", ""]
-    for w in result.get("warnings", [])[:20]:
+    for w in result.warnings[:20]:
         lines.append(f"- warning: {w}")
     for label, cfg in cfgs.items():
         fails = failures(cfg)
-        lines += ["", f"## Failures: {label} ({len(fails)} of {cfg['metrics']['n']})", ""]
+        lines += ["", f"## Failures: {label} ({len(fails)} of {cfg.summary.metrics.n})", ""]
         for why, r in fails[:FAILURES_SHOWN]:
-            lines.append(f"### {r['id']}: {r['question']}")
-            lines.append(f"*{why}*")
-            lines.append("")
-            for g in r["gold"]:
-                lines.append(f"- gold ({g['doc']}): “{_short(g['quote'])}”")
-            if r["abstained"]:
-                lines.append("- abstained")
-            for c in r["cited"][:CITES_SHOWN]:
-                mark = "✓" if c["gold"] else "✗"
-                lines.append(
-                    f"- cited [{c['n']}] {mark} {c['doc_id']} {c['char_start']}–{c['char_end']}: "
-                    f"“{_short(c['quote'])}”"
-                )
-            if len(r["cited"]) > CITES_SHOWN:
-                lines.append(f"- … {len(r['cited']) - CITES_SHOWN} more citations")
-            lines.append("")
+            lines += _failure(why, r)
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _header(result: EvalResult) -> list[str]:
+    """The title and what was run: set, corpus, counts, settings, checker, index."""
+    s, extra = result.settings, result.ours.summary.extra
+    lines = [
+        "# Citation-accuracy evaluation",
+        "",
+        f"- set: `{result.set}`; corpus: `{result.corpus}`",
+        f"- questions: {result.ours.summary.metrics.n} ({extra.answerable} answerable, "
+        f"{extra.unanswerable} unanswerable)",
+        f"- backend `{s['llm']}`, top_k {s['top_k']}, embedding model `{s['embed_model']}`",
+        f"- support checker: {result.checker}",
+        f"- index: {result.ours.index['ingest']}",
+        f"- run time: {result.seconds} s",
+    ]
+    if result.realtimeqa is not None:
+        lines.append(f"- RealTime QA: {json.dumps(result.realtimeqa)}")
+    if "stock" in result.compare:
+        lines.append(
+            "- stock: LlamaIndex VectorStoreIndex (SentenceSplitter defaults) over Chroma, "
+            "CitationQueryEngine with MockLLM; its answer is its top citation chunk, its "
+            "citations all citation chunks"
+        )
+    return lines
+
+
+def _failure(why: str, r: QuestionScore) -> list[str]:
+    """One failed question: why, its gold quotes and what was cited (✓ overlaps the gold)."""
+    answer = r.outcome.answer
+    lines = [f"### {r.item.id}: {r.item.question}", f"*{why}*", ""]
+    for doc, quote in r.item.evidence:
+        lines.append(f"- gold ({doc}): “{_short(quote)}”")
+    if answer.abstained:
+        lines.append("- abstained")
+    cited = list(zip(answer.citations, r.cited_gold, strict=True))
+    for c, gold in cited[:CITES_SHOWN]:
+        mark = "✓" if gold else "✗"
+        lines.append(
+            f"- cited [{c.n}] {mark} {c.doc_id} {c.char_start}–{c.char_end}: “{_short(c.quote)}”"
+        )
+    if len(cited) > CITES_SHOWN:
+        lines.append(f"- … {len(cited) - CITES_SHOWN} more citations")
+    lines.append("")
+    return lines
 
 
 def to_html(md: str) -> str:
@@ -243,11 +246,12 @@ def to_html(md: str) -> str:
     )
 
 
-def write_report(result: dict[str, Any], out: Path) -> list[Path]:
+def write_report(result: EvalResult, out: Path) -> list[Path]:
     """Write everything into `out`; returns the files written."""
     out.mkdir(parents=True, exist_ok=True)
     files = [out / "results.json", out / "metrics.png", out / "latency.png"]
-    files[0].write_text(json.dumps(result, ensure_ascii=False, indent=2), encoding="utf-8")
+    data = json.dumps(result.as_dict(), ensure_ascii=False, indent=2)
+    files[0].write_text(data, encoding="utf-8")
     plot_metrics(result, files[1])
     plot_latency(result, files[2])
     md = markdown(result)
@@ -256,12 +260,12 @@ def write_report(result: dict[str, Any], out: Path) -> list[Path]:
     return [*files, out / "report.md", out / "report.html"]
 
 
-def summary(result: dict[str, Any]) -> str:
+def summary(result: EvalResult) -> str:
     """The metrics table for the terminal."""
-    cfgs = configs(result)
+    cfgs = result.pipelines()
     width = max(len(n) for n in rows(result)) + 2
     lines = [f"{'metric':<{width}}" + "".join(f"{label:<28}" for label in cfgs)]
     for name in rows(result):
         lines.append(f"{name:<{width}}" + "".join(f"{_cell(c, name):<28}" for c in cfgs.values()))
-    lines.append(f"n = {result['metrics']['n']} questions, {result.get('seconds')} s")
+    lines.append(f"n = {result.ours.summary.metrics.n} questions, {result.seconds} s")
     return "\n".join(lines)

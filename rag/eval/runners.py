@@ -1,4 +1,4 @@
-"""Eval set + corpus -> each pipeline's outcomes on a throwaway index, scored: the results.
+"""Eval set + corpus -> EvalResult: each pipeline asked every question on a throwaway index.
 
 Each run builds a throwaway index of the corpus in a temporary folder, asks every question of
 our pipeline (and of each compared one: LlamaIndex's stock pipeline, or ours without the
@@ -19,10 +19,10 @@ import numpy as np
 from ..embed import Embedder
 from ..errors import RagError
 from ..settings import Settings
-from ..types import Article
+from ..types import Answer, AnswerSentence, Article, Citation
 from .bootstrap import aggregate, paired_difference
-from .dataset import Item, Span, gold_spans, load_set, read_corpus
-from .metrics import CHECKER, Cited, Outcome, score
+from .dataset import Gold, Item, Span, gold_spans, load_set, read_corpus
+from .metrics import EvalResult, Outcome, PipelineRun, score
 
 COMPARE = ("stock", "heuristic")
 
@@ -58,22 +58,11 @@ def ask_items(items: list[Item], engine: Any, label: str, progress: bool | None)
     outcomes = []
     for item in _progress(items, label, progress):
         t = time.perf_counter()
-        ans = engine.ask(item.question, top_k)
+        answer = engine.ask(item.question, top_k)
         ms = (time.perf_counter() - t) * 1000
         retrieved = engine.retrieve(item.question, top_k)  # what ask() read
-        outcomes.append(
-            Outcome(
-                [(p.chunk.doc_id, p.chunk.char_start, p.chunk.char_end) for p in retrieved],
-                ans.text,
-                [(s.text, s.citations) for s in ans.sentences],
-                [
-                    Cited(c.n or 0, c.doc_id, c.char_start, c.char_end, c.quote)
-                    for c in ans.citations
-                ],
-                ans.abstained,
-                ms,
-            )
-        )
+        spans = tuple((p.chunk.doc_id, p.chunk.char_start, p.chunk.char_end) for p in retrieved)
+        outcomes.append(Outcome(answer, spans, ms))
     return outcomes
 
 
@@ -143,7 +132,6 @@ def run_stock(
     """LlamaIndex out of the box: SentenceSplitter defaults, Chroma, CitationQueryEngine, no LLM."""
     from llama_index.core.llms import MockLLM
     from llama_index.core.query_engine import CitationQueryEngine
-    from llama_index.core.schema import MetadataMode, QueryBundle
 
     t0 = time.perf_counter()
     index, collection = stock_index(articles, settings, workdir / "stock-chroma")
@@ -155,38 +143,54 @@ def run_stock(
     outcomes: list[Outcome] = []
     unlocated = mismatched = 0
     for item in _progress(items, "stock", progress):
-        bundle = QueryBundle(item.question)
-        t = time.perf_counter()
-        nodes = engine.retrieve(bundle)
-        response = engine.synthesize(bundle, nodes)
-        ms = (time.perf_counter() - t) * 1000
-        retrieved: list[Span] = []
-        cited: list[Cited] = []
-        pieces = 0
-        for node in nodes:
-            doc = node.node.ref_doc_id or ""
-            text = articles[doc].text if doc in articles else ""
-            content = node.node.get_content(metadata_mode=MetadataMode.NONE)
-            start, end = node.node.start_char_idx, node.node.end_char_idx  # type: ignore[attr-defined]
-            span = (start, end) if start is not None else _locate(text, content, 0)
-            if span is not None and span[1] is not None:
-                retrieved.append((doc, span[0], span[1]))
-            # CitationQueryEngine splits each node into "Source n:" chunks, in order
-            for piece in engine.text_splitter.split_text(content):
-                pieces += 1
-                where = _locate(text, piece, start)
-                if where is None:
-                    unlocated += 1
-                    continue
-                cited.append(Cited(len(cited) + 1, doc, *where, text[where[0] : where[1]]))
-        mismatched += pieces != len(response.source_nodes)
-        answer = cited[0].quote if cited else ""
-        outcomes.append(
-            Outcome(retrieved, answer, [(answer, (1,))] if cited else [], cited, False, ms)
-        )
+        outcome, lost, mismatch = _ask_stock(engine, item, articles)
+        outcomes.append(outcome)
+        unlocated += lost
+        mismatched += mismatch
     info["unlocated_citations"] = unlocated
     info["questions_with_source_count_mismatch"] = mismatched
     return outcomes, info
+
+
+def _ask_stock(engine: Any, item: Item, articles: dict[str, Article]) -> tuple[Outcome, int, bool]:
+    """(outcome, citation chunks not found in their article, whether the chunks cut here
+    differ in number from the engine's sources) for one question."""
+    from llama_index.core.schema import MetadataMode, QueryBundle
+
+    bundle = QueryBundle(item.question)
+    t = time.perf_counter()
+    nodes = engine.retrieve(bundle)
+    response = engine.synthesize(bundle, nodes)
+    ms = (time.perf_counter() - t) * 1000
+    retrieved: list[Span] = []
+    cited: list[Citation] = []
+    pieces = unlocated = 0
+    for node in nodes:
+        doc = node.node.ref_doc_id or ""
+        text = articles[doc].text if doc in articles else ""
+        content = node.node.get_content(metadata_mode=MetadataMode.NONE)
+        start, end = node.node.start_char_idx, node.node.end_char_idx  # type: ignore[attr-defined]
+        span = (start, end) if start is not None else _locate(text, content, 0)
+        if span is not None and span[1] is not None:
+            retrieved.append((doc, span[0], span[1]))
+        # CitationQueryEngine splits each node into "Source n:" chunks, in order
+        for piece in engine.text_splitter.split_text(content):
+            pieces += 1
+            where = _locate(text, piece, start)
+            if where is None:
+                unlocated += 1
+                continue
+            cited.append(_stock_citation(articles[doc], node.node.node_id, *where, len(cited) + 1))
+    said = cited[0].quote if cited else ""
+    sentences = (AnswerSentence(said, (1,)),) if cited else ()
+    answer = Answer(item.question, said, sentences, tuple(cited), backend="stock")
+    return Outcome(answer, tuple(retrieved), ms), unlocated, pieces != len(response.source_nodes)
+
+
+def _stock_citation(a: Article, chunk_id: str, start: int, end: int, n: int) -> Citation:
+    """A citation chunk of the stock pipeline, located in its article, as our Citation."""
+    quote = a.text[start:end]
+    return Citation(a.doc_id, a.title, a.source, a.published, a.url, chunk_id, start, end, quote, n)
 
 
 def _picker(embedder: Embedder) -> Callable[[str, list[str]], int]:
@@ -207,8 +211,8 @@ def run_eval(
     embedder: Embedder | None = None,
     limit: int | None = None,
     progress: bool | None = False,
-) -> dict[str, Any]:
-    """Score our pipeline (and each `compare` pipeline) on an eval set; the results dict.
+) -> EvalResult:
+    """Score our pipeline (and each `compare` pipeline) on an eval set.
 
     The index is built from `corpus` (default: settings.seeds_dir) in a temporary folder,
     never in settings.index_dir.
@@ -226,12 +230,7 @@ def run_eval(
     if backend is not None:
         update["llm"] = backend
     articles = read_corpus(corpus)
-    texts = {d: a.text for d, a in articles.items()}
-    golds, warnings = [], []
-    for item in items:
-        spans, problems = gold_spans(item, texts)
-        golds.append(spans)
-        warnings += problems
+    golds, warnings = _gold(items, articles)
     embedder = embedder or Embedder.from_settings(settings)
     pick = _picker(embedder) if any(i.choices for i in items) else None
     t0 = time.perf_counter()
@@ -239,35 +238,46 @@ def run_eval(
         work = Path(tmp)
         cfg = settings.model_copy(update={**update, "index_dir": work / "index"})
         outs, info = run_ours(items, corpus, cfg, embedder, progress)
-        rows = [score(i, g, o, pick) for i, g, o in zip(items, golds, outs, strict=True)]
-        result: dict[str, Any] = {
-            **aggregate(rows),
-            "checker": CHECKER,
-            "per_question": rows,
-            "compare": {},
-            "set": str(eval_set),
-            "corpus": str(corpus),
-            "settings": {**cfg.model_dump(mode="json"), "index_dir": "(temporary)"},
-            "index": info,
-            "warnings": warnings,
-        }
+        ours = _scored(items, golds, outs, pick, info)
+        others = {}
         for name in compare or []:
             if name == "heuristic":
                 s_outs, s_info = run_heuristic(items, cfg, embedder, progress), info
             else:
                 s_outs, s_info = run_stock(items, articles, cfg, work, progress)
-            s_rows = [score(i, g, o, pick) for i, g, o in zip(items, golds, s_outs, strict=True)]
-            result["compare"][name] = {
-                **aggregate(s_rows),
-                "per_question": s_rows,
-                "index": s_info,
-                "difference": paired_difference(rows, s_rows),
-            }
-    result["seconds"] = round(time.perf_counter() - t0, 1)
-    return result
+            others[name] = _scored(items, golds, s_outs, pick, s_info, ours)
+        dumped = {**cfg.model_dump(mode="json"), "index_dir": "(temporary)"}
+    seconds = round(time.perf_counter() - t0, 1)
+    return EvalResult(ours, others, str(eval_set), str(corpus), dumped, warnings, seconds)
 
 
-def json_view(result: dict[str, Any]) -> dict[str, Any]:
+def _gold(items: list[Item], articles: dict[str, Article]) -> tuple[list[Gold], list[str]]:
+    """Each item's gold spans, and a warning for each quote not found in the corpus."""
+    texts = {d: a.text for d, a in articles.items()}
+    golds, warnings = [], []
+    for item in items:
+        spans, problems = gold_spans(item, texts)
+        golds.append(spans)
+        warnings += problems
+    return golds, warnings
+
+
+def _scored(
+    items: list[Item],
+    golds: list[Gold],
+    outs: list[Outcome],
+    pick: Callable[[str, list[str]], int] | None,
+    index: dict[str, Any],
+    ours: PipelineRun | None = None,
+) -> PipelineRun:
+    """One pipeline's outcomes scored; with `ours`, also ours minus it."""
+    rows = tuple(score(i, g, o, pick) for i, g, o in zip(items, golds, outs, strict=True))
+    difference = paired_difference(ours.per_question, rows) if ours is not None else None
+    return PipelineRun(aggregate(rows), rows, index, difference)
+
+
+def json_view(result: EvalResult) -> dict[str, Any]:
     """What `rag eval --json` prints."""
+    full = result.as_dict()
     keys = ("metrics", "ci", "checker", "extra", "per_question", "compare")
-    return {k: result[k] for k in keys if k in result}
+    return {k: full[k] for k in keys if k in full}
