@@ -263,3 +263,12 @@ def test_compare_heuristic_reuses_the_index_and_gives_paired_differences(
     assert "Ours minus heuristic on the same questions" in markdown(run)
     with pytest.raises(RagError, match="heuristic"):
         run_eval(eval_set, corpus, settings, 4, None, ["nonsense"], embedder)
+
+
+def test_html_report_renders_the_table_and_escapes_article_markup() -> None:
+    from rag.eval.report import to_html
+
+    table = "| metric | ours |\n|---|---|\n| hit@k | 1.000 |\n"
+    page = to_html(table + "\n- cited [1]: “<script>alert(1)</script>”\n")
+    assert "<table>" in page and "<td>hit@k</td>" in page
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from pathlib import Path
 
@@ -194,55 +193,21 @@ def _failure(why: str, r: QuestionScore) -> list[str]:
     return lines
 
 
+STYLE = (
+    "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}"
+    "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
+    "img{max-width:100%}h3{font-size:1rem;margin-bottom:.2rem}"
+)
+
+
 def to_html(md: str) -> str:
-    """The markdown report as a standalone page (headings, lists, the table, images)."""
-    body: list[str] = []
-    in_list = in_table = False
-    for line in md.splitlines():
-        if in_list and not line.startswith("- "):
-            body.append("</ul>")
-            in_list = False
-        if in_table and not line.startswith("|"):
-            body.append("</table>")
-            in_table = False
-        if line.startswith("#"):
-            level = len(line) - len(line.lstrip("#"))
-            body.append(f"<h{level}>{html.escape(line[level:].strip())}</h{level}>")
-        elif line.startswith("- "):
-            if not in_list:
-                body.append("<ul>")
-                in_list = True
-            body.append(f"<li>{html.escape(line[2:])}</li>")
-        elif line.startswith("|"):
-            cells = [c.strip() for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= {"-"}:
-                continue
-            tag = "th" if not in_table else "td"
-            if not in_table:
-                body.append("<table>")
-                in_table = True
-            body.append(
-                "<tr>" + "".join(f"<{tag}>{html.escape(c)}</{tag}>" for c in cells) + "</tr>"
-            )
-        elif line.startswith("!["):
-            alt, src = line[2:].split("](", 1)
-            body.append(f'<img src="{html.escape(src.rstrip(")"))}" alt="{html.escape(alt)}">')
-        elif line.startswith("*") and line.endswith("*"):
-            body.append(f"<p><em>{html.escape(line.strip('*'))}</em></p>")
-        elif line.strip():
-            body.append(f"<p>{html.escape(line)}</p>")
-    if in_list:
-        body.append("</ul>")
-    if in_table:
-        body.append("</table>")
-    style = (
-        "body{font-family:sans-serif;max-width:60rem;margin:2rem auto;line-height:1.4}"
-        "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:.2rem .5rem}"
-        "img{max-width:100%}h3{font-size:1rem;margin-bottom:.2rem}"
-    )
+    """The markdown report as a standalone page (CommonMark + tables; raw HTML is escaped)."""
+    from markdown_it import MarkdownIt
+
+    body = MarkdownIt("commonmark", {"html": False}).enable("table").render(md)
     return (
         '<!doctype html>\n<html><head><meta charset="utf-8"><title>Citation-accuracy evaluation'
-        f"</title><style>{style}</style></head><body>\n" + "\n".join(body) + "\n</body></html>\n"
+        f"</title><style>{STYLE}</style></head><body>\n{body}</body></html>\n"
     )
 
 
