@@ -1,4 +1,4 @@
-"""Command line -> engine calls: `rag ingest | ask | chat | stats`.
+"""Command line -> engine calls: `rag ingest | ask | chat | serve | stats | eval | calibrate`.
 
 Heavy libraries (torch, chromadb) are imported inside commands, so `rag --help` stays fast.
 Exit codes: 0 ok, 1 error (one line on stderr), 2 usage error, 3 ingest with rejected files.
@@ -248,6 +248,21 @@ def eval_(
         return
     typer.echo(summary(result))
     typer.echo(f"report: {', '.join(str(f) for f in files)}")
+
+
+@app.command()
+def calibrate(
+    sample: Annotated[int, typer.Option(help="Chunks drawn from the index.")] = 120,
+    eval_set: Annotated[
+        Path | None, typer.Option("--set", help="Eval set whose gold quotes are added.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """How well the support checker tells faithful from faulty sentences: ROC AUC, rates."""
+    from .eval.calibrate import describe, run_calibration
+
+    result = run_calibration(Settings(), sample, eval_set)
+    typer.echo(json.dumps(result, indent=2) if json_out else describe(result))
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ Two jobs:
   (c) similarity: the cosine between the sentence and the passages' closest sentence, with the
       index's encoder (MiniLM by default);
   minus penalties for a flipped negation and for echoing an instruction found in an article.
-  The score's thresholds were calibrated with `python -m rag.calibrate` (see README).
+  The score's thresholds were calibrated with `rag calibrate` (see README).
 `verify_drafts` applies a checker to every generated sentence: supported ones are cited to the
 exact article sentence that backs them; unsupported ones are re-attributed to another retrieved
 passage when one supports them, else flagged (RAG_VERIFY=flag) or dropped (drop).
@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from .embed import Embedder
     from .settings import Settings
 
-# Calibrated operating point (python -m rag.calibrate, README "Verification").
+# Calibrated operating point (`rag calibrate`, README "Verification").
 SUPPORTED_AT = 0.50
 PARTIAL_AT = 0.30
 CONTAINMENT_WEIGHT = 0.5
