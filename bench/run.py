@@ -1,7 +1,9 @@
-"""`make bench`: ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora.
+"""RealTime QA slice + synthetic corpora -> bench/results/latest.json: `make bench`.
 
-Every step runs in its own process (peak RSS is that step's). Writes bench/results/latest.json
-and bench/results/latest.png, and prints the table for the README.
+Ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora. The RealTime
+QA data is read from --datasets (or $RAG_DATASETS; default ../shared/datasets beside the
+repository). Every step runs in its own process (peak RSS is that step's). Writes
+bench/results/latest.json and bench/results/latest.png, and prints the table for the README.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RTQA = Path("/work/shared/datasets/realtimeqa/2023")
+DATASETS = ROOT.parent / "shared" / "datasets"  # beside the repository
 
 
 def step(task: str, args: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -147,10 +149,21 @@ def scale(opts: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
+def options(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--questions", type=int, default=20, help="RealTime QA questions in the slice")
-    p.add_argument("--realtimeqa", type=Path, default=RTQA, help="folder of *_qa/*_gcs.jsonl")
+    p.add_argument(
+        "--datasets",
+        type=Path,
+        default=Path(os.environ.get("RAG_DATASETS") or DATASETS),
+        help="folder holding realtimeqa/2023 (default: $RAG_DATASETS, else ../shared/datasets "
+        "beside the repository)",
+    )
+    p.add_argument(
+        "--realtimeqa",
+        type=Path,
+        help="folder of *_qa/*_gcs.jsonl (default: DATASETS/realtimeqa/2023)",
+    )
     p.add_argument(
         "--scale", type=lambda s: [int(x) for x in s.split(",") if x], default=[1000, 10000, 100000]
     )
@@ -175,7 +188,18 @@ def main() -> None:
     )
     p.add_argument("--skip-compare", action="store_true", help="only the scale runs")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    opts = p.parse_args()
+    opts = p.parse_args(argv)
+    opts.realtimeqa = opts.realtimeqa or opts.datasets / "realtimeqa" / "2023"
+    if not opts.skip_compare and not opts.realtimeqa.is_dir():
+        sys.exit(
+            f"no RealTime QA data at {opts.realtimeqa}: set RAG_DATASETS or pass --datasets DIR "
+            "(the folder holding realtimeqa/2023), or --realtimeqa DIR, or --skip-compare"
+        )
+    return opts
+
+
+def main() -> None:
+    opts = options()
     result: dict[str, Any] = {"machine": machine(), "options": {**vars(opts)}}
     result["options"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(opts).items()}
     t0 = time.perf_counter()
