@@ -1,7 +1,10 @@
-"""`make bench`: ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora.
+"""RealTime QA slice + synthetic corpora -> bench/results/latest.json: `make bench`.
 
-Every step runs in its own process (peak RSS is that step's). Writes bench/results/latest.json
-and bench/results/latest.png, and prints the table for docs/performance.md.
+Ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora. The RealTime
+QA data is read from --datasets (or $RAG_DATASETS; default ../shared/datasets beside the
+repository). Every step runs in its own process (peak RSS is that step's). Writes
+bench/results/latest.json and bench/results/latest.png, and prints the table for
+docs/performance.md.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-RTQA = Path("/work/shared/datasets/realtimeqa/2023")
+DATASETS = ROOT.parent / "shared" / "datasets"  # beside the repository
 
 
 def step(task: str, args: dict[str, Any], env: dict[str, str] | None = None) -> dict[str, Any]:
@@ -69,8 +72,8 @@ def machine() -> dict[str, Any]:
 
 def rtqa_slice(src: Path, dest: Path, questions: int) -> tuple[Path, list[dict[str, Any]], float]:
     """(corpus dir, questions with their gold doc ids, MB of article text) for the first N."""
-    from rag.evaluate import gold_spans, load_set, read_corpus
-    from rag.realtimeqa import build
+    from rag.eval.dataset import gold_spans, load_set, read_corpus
+    from rag.eval.realtimeqa import build
 
     eval_set, corpus, _ = build(src, dest, questions)
     articles = read_corpus(corpus)
@@ -147,10 +150,21 @@ def scale(opts: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
     return rows
 
 
-def main() -> None:
+def options(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     p.add_argument("--questions", type=int, default=20, help="RealTime QA questions in the slice")
-    p.add_argument("--realtimeqa", type=Path, default=RTQA, help="folder of *_qa/*_gcs.jsonl")
+    p.add_argument(
+        "--datasets",
+        type=Path,
+        default=Path(os.environ.get("RAG_DATASETS") or DATASETS),
+        help="folder holding realtimeqa/2023 (default: $RAG_DATASETS, else ../shared/datasets "
+        "beside the repository)",
+    )
+    p.add_argument(
+        "--realtimeqa",
+        type=Path,
+        help="folder of *_qa/*_gcs.jsonl (default: DATASETS/realtimeqa/2023)",
+    )
     p.add_argument(
         "--scale", type=lambda s: [int(x) for x in s.split(",") if x], default=[1000, 10000, 100000]
     )
@@ -175,7 +189,18 @@ def main() -> None:
     )
     p.add_argument("--skip-compare", action="store_true", help="only the scale runs")
     p.add_argument("--out", type=Path, default=ROOT / "bench" / "results")
-    opts = p.parse_args()
+    opts = p.parse_args(argv)
+    opts.realtimeqa = opts.realtimeqa or opts.datasets / "realtimeqa" / "2023"
+    if not opts.skip_compare and not opts.realtimeqa.is_dir():
+        sys.exit(
+            f"no RealTime QA data at {opts.realtimeqa}: set RAG_DATASETS or pass --datasets DIR "
+            "(the folder holding realtimeqa/2023), or --realtimeqa DIR, or --skip-compare"
+        )
+    return opts
+
+
+def main() -> None:
+    opts = options()
     result: dict[str, Any] = {"machine": machine(), "options": {**vars(opts)}}
     result["options"] = {k: str(v) if isinstance(v, Path) else v for k, v in vars(opts).items()}
     t0 = time.perf_counter()

@@ -124,7 +124,8 @@ def summary(retrieve_ms: list[float], answer_ms: list[float], hits: list[bool]) 
 
 
 def ingest_stock(a: dict[str, Any]) -> dict[str, Any]:
-    from rag.evaluate import read_corpus, stock_index
+    from rag.eval.dataset import read_corpus
+    from rag.eval.runners import stock_index
 
     articles = read_corpus(Path(a["corpus"]))
     t0 = time.perf_counter()
@@ -145,7 +146,7 @@ def stock_engines(a: dict[str, Any]) -> tuple[Any, Any]:
     from llama_index.core.llms import MockLLM
     from llama_index.core.query_engine import CitationQueryEngine
 
-    from rag.evaluate import stock_index
+    from rag.eval.runners import stock_index
 
     index, _ = stock_index(None, settings_for(a), Path(a["index"]))
     retriever = index.as_retriever(similarity_top_k=TOP_K)

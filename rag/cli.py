@@ -1,4 +1,5 @@
-"""Command line -> engine calls: `rag ingest | ask | chat | serve | stats | check | eval`.
+"""Command line -> engine calls: `rag ingest | ask | chat | serve | stats | check | eval`,
+and `rag calibrate`.
 
 Heavy libraries (torch, chromadb) are imported inside commands, so `rag --help` stays fast.
 Exit codes: 0 ok, 1 error (one line on stderr), 2 usage error, 3 ingest with rejected files.
@@ -271,13 +272,13 @@ def eval_(
     limit: Annotated[int | None, typer.Option(min=1, help="Only the first N questions.")] = None,
 ) -> None:
     """Score citation accuracy on an eval set, in a temporary index; writes a report."""
-    from .eval_report import summary, write_report
-    from .evaluate import json_view, run_eval
+    from .eval.report import summary, write_report
+    from .eval.runners import json_view, run_eval
 
     settings = Settings()
     show = None if not json_out else False
     if realtimeqa is not None:
-        from .realtimeqa import run_realtimeqa
+        from .eval.realtimeqa import run_realtimeqa
 
         result = run_realtimeqa(
             realtimeqa, settings, top_k, backend, compare, limit=limit, progress=show
@@ -292,6 +293,21 @@ def eval_(
         return
     typer.echo(summary(result))
     typer.echo(f"report: {', '.join(str(f) for f in files)}")
+
+
+@app.command()
+def calibrate(
+    sample: Annotated[int, typer.Option(help="Chunks drawn from the index.")] = 120,
+    eval_set: Annotated[
+        Path | None, typer.Option("--set", help="Eval set whose gold quotes are added.")
+    ] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+) -> None:
+    """How well the support checker tells faithful from faulty sentences: ROC AUC, rates."""
+    from .eval.calibrate import describe, run_calibration
+
+    result = run_calibration(Settings(), sample, eval_set)
+    typer.echo(json.dumps(result, indent=2) if json_out else describe(result))
 
 
 def main() -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from bench.synthetic import write_corpus
+
+from .conftest import ROOT
 
 
 def test_synthetic_corpus_is_deterministic_and_answerable(tmp_path: Path) -> None:
@@ -41,3 +45,25 @@ def test_table_puts_each_encoder_variant_beside_stock() -> None:
     assert ingest.split("|")[4].strip() == "2.00×" and ingest.split("|")[6].strip() == "4.00×"
     hit = next(line for line in lines if line.startswith("| evidence hit@5"))
     assert hit.split("|")[5].strip() == "0.500" and hit.split("|")[6].strip() == "0.50×"
+
+
+def test_datasets_folder_comes_from_the_flag_or_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bench.run import options
+
+    monkeypatch.delenv("RAG_DATASETS", raising=False)
+    default = options(["--skip-compare"]).datasets
+    assert default.resolve() == ROOT.resolve().parent / "shared" / "datasets"
+    monkeypatch.setenv("RAG_DATASETS", str(tmp_path / "nowhere"))
+    with pytest.raises(SystemExit) as missing:
+        options([])
+    message = str(missing.value.code)
+    assert str(tmp_path / "nowhere") in message and "\n" not in message
+    assert "RAG_DATASETS" in message and "--datasets" in message
+    (tmp_path / "data" / "realtimeqa" / "2023").mkdir(parents=True)
+    monkeypatch.setenv("RAG_DATASETS", str(tmp_path / "data"))
+    assert options([]).realtimeqa == tmp_path / "data" / "realtimeqa" / "2023"
+    monkeypatch.setenv("RAG_DATASETS", str(tmp_path / "nowhere"))
+    flag = options(["--datasets", str(tmp_path / "data")])
+    assert flag.realtimeqa == tmp_path / "data" / "realtimeqa" / "2023"

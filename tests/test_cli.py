@@ -154,6 +154,17 @@ def test_rejected_files_exit_3_and_are_listed(tmp_path: Path) -> None:
     assert "rejected: " in result.stdout and "bad.txt" in result.stdout
 
 
+def test_calibrate_reports_how_the_checker_separates_faults(index: Path, workdir: Path) -> None:
+    result = run(["calibrate", "--sample", "8", "--json"], index, workdir)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert out["pairs"] == out["positives"] + out["negatives"] and out["negatives"] > 0
+    assert 0.5 < out["auc"] <= 1.0 and "verbatim" in out["by_kind"]
+    plain = run(["calibrate", "--sample", "8"], index, workdir)
+    assert plain.returncode == 0, plain.stderr
+    assert "ROC AUC: " in plain.stdout and "shipped threshold" in plain.stdout
+
+
 def test_help_does_not_import_torch(tmp_path: Path) -> None:
     code = "import sys, rag.cli; print('torch' in sys.modules, 'chromadb' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -12,19 +12,12 @@ import pytest
 
 from rag.embed import Embedder
 from rag.errors import RagError
-from rag.evaluate import (
-    METRICS,
-    Cited,
-    Item,
-    Outcome,
-    aggregate,
-    contains_answer,
-    gold_spans,
-    run_eval,
-    score,
-    support_scores,
-)
-from rag.realtimeqa import build, run_realtimeqa
+from rag.eval.bootstrap import aggregate
+from rag.eval.dataset import Item, contains_answer, gold_spans
+from rag.eval.metrics import METRICS, Outcome, score, support_scores
+from rag.eval.realtimeqa import build, run_realtimeqa
+from rag.eval.runners import run_eval
+from rag.types import Answer, AnswerSentence, Citation
 
 from .conftest import ROOT, make_settings
 
@@ -41,11 +34,20 @@ def check_rates(metrics: dict[str, object]) -> None:
     assert isinstance(metrics["n"], int)
 
 
+def cite(n: int, start: int, end: int) -> Citation:
+    return Citation("doc", "Title", None, None, None, "doc#0", start, end, TEXT[start:end], n)
+
+
+def answer(text: str, sentences, cited: list[Citation], abstained: bool = False) -> Answer:
+    sents = tuple(AnswerSentence(t, ns) for t, ns in sentences)
+    return Answer("Where did Lammy meet Vance?", text, sents, tuple(cited), abstained=abstained)
+
+
 def outcome(cites: list[tuple[int, int]], sentences=None, abstained=False) -> Outcome:
-    cited = [Cited(n, "doc", s, e, TEXT[s:e]) for n, (s, e) in enumerate(cites, 1)]
+    cited = [cite(n, s, e) for n, (s, e) in enumerate(cites, 1)]
     text = " ".join(c.quote for c in cited)
     sents = sentences if sentences is not None else [(c.quote, (c.n,)) for c in cited]
-    return Outcome([("doc", 0, len(TEXT))], text, sents, cited, abstained, 5.0)
+    return Outcome(answer(text, sents, cited, abstained), (("doc", 0, len(TEXT)),), 5.0)
 
 
 def item(answerable: bool = True, quote: str = "Lammy met Vance in Washington.") -> Item:
@@ -60,15 +62,15 @@ def test_citation_overlapping_the_gold_quote_counts_and_one_elsewhere_does_not()
     assert not problems and gold == [[("doc", 57, 87)]]
     lammy, ofcom = (57, 87), (0, 34)
     both = score(it, gold, outcome([lammy, ofcom]))
-    assert both["citation_precision"] == 0.5 and both["citation_recall"] == 1.0
-    assert [c["gold"] for c in both["cited"]] == [True, False]
-    assert both["correct"] == 1.0 and both["hit"] == 1.0 and both["rr"] == 1.0
+    assert both.citation_precision == 0.5 and both.citation_recall == 1.0
+    assert [c["gold"] for c in both.as_dict()["cited"]] == [True, False]
+    assert both.correct == 1.0 and both.hit == 1.0 and both.rr == 1.0
     off = score(it, gold, outcome([ofcom]))
-    assert off["citation_precision"] == 0.0 and off["citation_recall"] == 0.0
-    assert off["correct"] == 0.0  # "Washington" is not in the answer
+    assert off.citation_precision == 0.0 and off.citation_recall == 0.0
+    assert off.correct == 0.0  # "Washington" is not in the answer
     # a partial overlap of the gold span counts; touching its end does not
-    assert score(it, gold, outcome([(70, 87)]))["citation_recall"] == 1.0
-    assert score(it, gold, outcome([(35, 57)]))["citation_recall"] == 0.0
+    assert score(it, gold, outcome([(70, 87)])).citation_recall == 1.0
+    assert score(it, gold, outcome([(35, 57)])).citation_recall == 0.0
 
 
 def test_quotes_missing_from_the_corpus_are_reported() -> None:
@@ -79,14 +81,13 @@ def test_quotes_missing_from_the_corpus_are_reported() -> None:
 def test_support_precision_drops_a_citation_the_sentence_does_not_need() -> None:
     sentence = "Lammy met Vance in Washington."
     needed = outcome([(57, 87), (0, 34)], sentences=[(sentence, (1, 2))])
-    assert support_scores(needed) == (0.5, 1.0)
+    assert support_scores(needed.answer) == (0.5, 1.0)
     # two halves that only together support the sentence: both needed
-    halves = Outcome([], "", [("Ofcom opened an inquiry covering X.", (1, 2))],
-                     [Cited(1, "doc", 0, 34, TEXT[0:34]), Cited(2, "doc", 35, 56, TEXT[35:56])],
-                     False, 1.0)  # fmt: skip
+    halves = answer("", [("Ofcom opened an inquiry covering X.", (1, 2))],
+                    [cite(1, 0, 34), cite(2, 35, 56)])  # fmt: skip
     assert support_scores(halves) == (1.0, 1.0)
     unsupported = outcome([(0, 34)], sentences=[("Vance flew to Paris.", (1,))])
-    assert support_scores(unsupported) == (0.0, 0.0)
+    assert support_scores(unsupported.answer) == (0.0, 0.0)
 
 
 def test_answer_matching_ignores_case_punctuation_articles_and_markers() -> None:
@@ -105,7 +106,7 @@ def test_abstention_precision_recall_f1_and_bootstrap_intervals() -> None:
         score(item(), gold, outcome([], abstained=True)),  # false positive
         score(item(), gold, outcome([(57, 87)])),  # true negative, correct
     ]
-    agg = aggregate(rows)
+    agg = aggregate(rows).as_dict()
     m = agg["metrics"]
     check_rates(m)
     assert m["abstention_precision"] == 0.5 and m["abstention_recall"] == 0.5
@@ -115,8 +116,8 @@ def test_abstention_precision_recall_f1_and_bootstrap_intervals() -> None:
     assert m["latency_p50_ms"] == 5.0
     lo, hi = agg["ci"]["answer_correctness"]
     assert 0.0 <= lo <= m["answer_correctness"] <= hi <= 1.0
-    assert aggregate(rows)["ci"] == agg["ci"]  # fixed seed
-    never = aggregate([rows[1], rows[3]])["metrics"]
+    assert aggregate(rows).ci == agg["ci"]  # fixed seed
+    never = aggregate([rows[1], rows[3]]).as_dict()["metrics"]
     assert never["abstention_precision"] is None and never["abstention_f1"] == 0.0
 
 
@@ -180,7 +181,7 @@ def test_realtimeqa_adapter_builds_corpus_and_set(tmp_path: Path) -> None:
 
 
 def test_realtimeqa_eval_on_the_fixture(tmp_path: Path, embedder: Embedder) -> None:
-    result = run_realtimeqa(RTQA, make_settings(tmp_path), embedder=embedder)
+    result = run_realtimeqa(RTQA, make_settings(tmp_path), embedder=embedder).as_dict()
     m = result["metrics"]
     check_rates(m)
     assert m["n"] == 2 and result["extra"]["skipped_no_evidence"] == 1
@@ -211,7 +212,8 @@ def test_compare_stock_on_a_tiny_corpus(tmp_path: Path, embedder: Embedder, corp
                   "evidence": [], "answerable": False})  # fmt: skip
     eval_set = tmp_path / "set.jsonl"
     eval_set.write_text("".join(json.dumps(r) + "\n" for r in lines))
-    result = run_eval(eval_set, corpus, make_settings(tmp_path), 4, None, ["stock"], embedder)
+    run = run_eval(eval_set, corpus, make_settings(tmp_path), 4, None, ["stock"], embedder)
+    result = run.as_dict()
     assert result["warnings"] == []
     stock = result["compare"]["stock"]
     check_rates(result["metrics"])
@@ -219,7 +221,7 @@ def test_compare_stock_on_a_tiny_corpus(tmp_path: Path, embedder: Embedder, corp
     assert stock["metrics"]["hit@k"] == 1.0 and stock["metrics"]["answer_correctness"] > 0
     assert stock["extra"]["abstained"] == 0 and stock["metrics"]["abstention_recall"] == 0.0
     assert stock["index"]["unlocated_citations"] == 0
-    from rag.evaluate import read_corpus
+    from rag.eval.dataset import read_corpus
 
     texts = {d: a.text for d, a in read_corpus(corpus).items()}
     for row in stock["per_question"]:
@@ -244,7 +246,8 @@ def test_compare_heuristic_reuses_the_index_and_gives_paired_differences(
     eval_set = tmp_path / "set.jsonl"
     eval_set.write_text("".join(json.dumps(r) + "\n" for r in lines))
     settings = make_settings(tmp_path, answer_model="shipped")
-    result = run_eval(eval_set, corpus, settings, 4, None, ["heuristic"], embedder)
+    run = run_eval(eval_set, corpus, settings, 4, None, ["heuristic"], embedder)
+    result = run.as_dict()
     heuristic = result["compare"]["heuristic"]
     assert heuristic["index"] is result["index"]  # asked on the same index, not rebuilt
     check_rates(heuristic["metrics"])
@@ -255,8 +258,17 @@ def test_compare_heuristic_reuses_the_index_and_gives_paired_differences(
             result["metrics"][name] - heuristic["metrics"][name], abs=1e-4
         )
         assert low <= point <= high
-    from rag.eval_report import markdown
+    from rag.eval.report import markdown
 
-    assert "Ours minus heuristic on the same questions" in markdown(result)
+    assert "Ours minus heuristic on the same questions" in markdown(run)
     with pytest.raises(RagError, match="heuristic"):
         run_eval(eval_set, corpus, settings, 4, None, ["nonsense"], embedder)
+
+
+def test_html_report_renders_the_table_and_escapes_article_markup() -> None:
+    from rag.eval.report import to_html
+
+    table = "| metric | ours |\n|---|---|\n| hit@k | 1.000 |\n"
+    page = to_html(table + "\n- cited [1]: “<script>alert(1)</script>”\n")
+    assert "<table>" in page and "<td>hit@k</td>" in page
+    assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from rag.answer.markers import Draft
-from rag.calibrate import auc, build_pairs, calibrate
 from rag.engine import Engine
+from rag.eval.calibrate import auc, build_pairs, calibrate
 from rag.text import facts
 from rag.types import Passage
 from rag.verify import HeuristicChecker, verify_drafts

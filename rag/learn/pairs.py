@@ -21,7 +21,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..realtimeqa import passage_text
+from ..eval.realtimeqa import passage_text
 from ..segment import split_sentences
 from ..text import mentions, terms
 

@@ -7,7 +7,7 @@ article, a weekday or month changed, a negation flipped, a detail the article ne
 added, and a sentence of another article cited to this passage. An eval set adds its gold
 quotes (positives) and the same quotes cited to a passage of another article (negatives).
 
-    python -m rag.calibrate [--sample 120] [--set eval/citations.jsonl] [--json]
+    rag calibrate [--sample 120] [--set eval/citations.jsonl] [--json]
 """
 
 from __future__ import annotations
@@ -18,11 +18,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .text import MONTHS, WEEKDAYS, facts
-from .types import Chunk, Passage
-from .verify import SUPPORTED_AT, Checker
+from ..text import MONTHS, WEEKDAYS, facts
+from ..types import Chunk, Passage
+from ..verify import SUPPORTED_AT, Checker
+
+if TYPE_CHECKING:
+    from ..settings import Settings
 
 _AUX = re.compile(r"\b(is|was|are|were|will|would|has|have|had|can|could|should|may|might)\b")
 _DIGITS = re.compile(r"\d+")
@@ -205,40 +208,35 @@ def eval_set_pairs(path: Path, store: Any, passages: Sequence[Passage]) -> list[
     return pairs
 
 
-def main(argv: Sequence[str] | None = None) -> None:
-    import argparse
+def run_calibration(
+    settings: Settings, sample: int = 120, eval_set: Path | None = None
+) -> dict[str, Any]:
+    """`rag calibrate`: pairs from `sample` chunks of the index (plus an eval set's gold
+    quotes), judged by the configured checker."""
+    from ..engine import Engine
+    from ..verify import make_checker
 
-    from .engine import Engine
-    from .settings import Settings
-    from .verify import make_checker
-
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sample", type=int, default=120, help="chunks drawn from the index")
-    parser.add_argument("--set", type=Path, default=None, help="eval set with gold quotes")
-    parser.add_argument("--json", action="store_true")
-    args = parser.parse_args(argv)
-    settings = Settings()
     engine = Engine.from_settings(settings)
-    passages = sample_passages(engine.store, args.sample)
+    passages = sample_passages(engine.store, sample)
     pairs = build_pairs(passages)
-    if args.set:
-        pairs += eval_set_pairs(args.set, engine.store, passages)
-    result = calibrate(make_checker(settings, engine.embedder), pairs)
-    if args.json:
-        print(json.dumps(result, indent=2))
-        return
-    print(f"checker: {result['checker']}")
-    print(f"pairs: {result['pairs']} ({result['positives']} supported, {result['negatives']} not)")
-    print(f"ROC AUC: {result['auc']}")
+    if eval_set:
+        pairs += eval_set_pairs(eval_set, engine.store, passages)
+    return calibrate(make_checker(settings, engine.embedder), pairs)
+
+
+def describe(result: dict[str, Any]) -> str:
+    """The calibration result for the terminal."""
+    lines = [
+        f"checker: {result['checker']}",
+        f"pairs: {result['pairs']} ({result['positives']} supported, {result['negatives']} not)",
+        f"ROC AUC: {result['auc']}",
+    ]
     for key in ("shipped", "best"):
         op = result[key]
-        print(
+        lines.append(
             f"{key} threshold {op['threshold']:.3f}: faulty flagged {op['faulty_flagged']:.3f}, "
             f"correct flagged {op['correct_flagged']:.3f}"
         )
     for kind, v in result["by_kind"].items():
-        print(f"  {kind:28} n={v['n']:4}  flagged {v['flagged']:.3f}")
-
-
-if __name__ == "__main__":
-    main()
+        lines.append(f"  {kind:28} n={v['n']:4}  flagged {v['flagged']:.3f}")
+    return "\n".join(lines)

@@ -9,15 +9,17 @@ answer is the text of the right choice, and the choices are kept for multiple-ch
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from .errors import RagError
+from ..errors import RagError
 
 if TYPE_CHECKING:
-    from .embed import Embedder
-    from .settings import Settings
+    from ..embed import Embedder
+    from ..settings import Settings
+    from .metrics import EvalResult
 
 
 def passage_text(html: str) -> str:
@@ -65,12 +67,12 @@ def build(src: Path, dest: Path, limit: int | None = None) -> tuple[Path, Path, 
         if limit is not None and len(items) >= limit:
             break
         week = qa_file.name.removesuffix("_qa.jsonl")
+        articles: list[dict[str, Any]] = []
+        passages: list[dict[str, Any]] = []
         results = {
             r["question_id"]: r.get("search_result") or []
             for r in _lines(qa_file.with_name(f"{week}_gcs.jsonl"))
         }
-        articles: list[dict[str, Any]] = []
-        passages: list[dict[str, Any]] = []
         for q in _lines(qa_file):
             if limit is not None and len(items) >= limit:
                 break
@@ -80,42 +82,8 @@ def build(src: Path, dest: Path, limit: int | None = None) -> tuple[Path, Path, 
                 counts["skipped_no_evidence"] += 1
                 continue
             for r in results.get(q["question_id"], []):
-                text, url = (r.get("text") or "").strip(), r.get("url") or ""
-                if not text or (url and url in seen_urls) or text in seen_texts:
-                    continue
-                seen_urls.add(url)
-                seen_texts[text] = f"{week}/articles/{len(articles)}"
-                articles.append(
-                    {
-                        "title": r.get("title") or "",
-                        "text": text,
-                        "url": url or None,
-                        "source": urlparse(url).netloc or None,
-                        "published": r.get("publish_date"),
-                    }
-                )
-            doc = seen_texts.get(passage)
-            if doc is None:
-                doc = seen_texts[passage] = f"{week}/evidence/{len(passages)}"
-                passages.append(
-                    {
-                        "text": passage,
-                        "source": q.get("question_source"),
-                        "published": q.get("question_date"),
-                    }
-                )
-            right = int(q["answer"][0])
-            items.append(
-                {
-                    "id": q["question_id"],
-                    "question": q["question_sentence"],
-                    "answers": [q["choices"][right]],
-                    "evidence": [{"doc": doc, "quote": passage}],
-                    "answerable": True,
-                    "choices": q["choices"],
-                    "choice": right,
-                }
-            )
+                _add_article(r, week, articles, seen_urls, seen_texts)
+            items.append(_item(q, _add_passage(q, passage, week, passages, seen_texts), passage))
         if articles:
             _write(corpus / week / "articles.jsonl", articles)
         if passages:
@@ -130,6 +98,65 @@ def build(src: Path, dest: Path, limit: int | None = None) -> tuple[Path, Path, 
     return eval_set, corpus, counts
 
 
+def _add_article(
+    r: dict[str, Any],
+    week: str,
+    articles: list[dict[str, Any]],
+    seen_urls: set[str],
+    seen_texts: dict[str, str],
+) -> None:
+    """A search result as a feed record of the week, unless its URL or text was seen."""
+    text, url = (r.get("text") or "").strip(), r.get("url") or ""
+    if not text or (url and url in seen_urls) or text in seen_texts:
+        return
+    seen_urls.add(url)
+    seen_texts[text] = f"{week}/articles/{len(articles)}"
+    articles.append(
+        {
+            "title": r.get("title") or "",
+            "text": text,
+            "url": url or None,
+            "source": urlparse(url).netloc or None,
+            "published": r.get("publish_date"),
+        }
+    )
+
+
+def _add_passage(
+    q: dict[str, Any],
+    passage: str,
+    week: str,
+    passages: list[dict[str, Any]],
+    seen_texts: dict[str, str],
+) -> str:
+    """The doc id of a question's evidence passage, added as a document of its own if new."""
+    doc = seen_texts.get(passage)
+    if doc is None:
+        doc = seen_texts[passage] = f"{week}/evidence/{len(passages)}"
+        passages.append(
+            {
+                "text": passage,
+                "source": q.get("question_source"),
+                "published": q.get("question_date"),
+            }
+        )
+    return doc
+
+
+def _item(q: dict[str, Any], doc: str, passage: str) -> dict[str, Any]:
+    """A RealTime QA question as an eval-set record: the passage is its gold evidence."""
+    right = int(q["answer"][0])
+    return {
+        "id": q["question_id"],
+        "question": q["question_sentence"],
+        "answers": [q["choices"][right]],
+        "evidence": [{"doc": doc, "quote": passage}],
+        "answerable": True,
+        "choices": q["choices"],
+        "choice": right,
+    }
+
+
 def run_realtimeqa(
     src: Path,
     settings: Settings,
@@ -139,19 +166,23 @@ def run_realtimeqa(
     embedder: Embedder | None = None,
     limit: int | None = None,
     progress: bool | None = False,
-) -> dict[str, Any]:
+) -> EvalResult:
     """`rag eval --realtimeqa DIR`: build the corpus and set in a temporary folder, score them."""
     import tempfile
 
-    from .evaluate import run_eval
+    from .runners import run_eval
 
     with tempfile.TemporaryDirectory(prefix="rag-rtqa-") as tmp:
         eval_set, corpus, counts = build(Path(src), Path(tmp), limit)
         result = run_eval(
             eval_set, corpus, settings, top_k, backend, compare, embedder, progress=progress
         )
-    result["set"] = f"RealTime QA {src}" + (f" (first {limit} questions)" if limit else "")
-    result["corpus"] = "search results + evidence passages of those questions (temporary)"
-    result["realtimeqa"] = counts
-    result["extra"]["skipped_no_evidence"] = counts["skipped_no_evidence"]
-    return result
+    summary = result.ours.summary
+    extra = replace(summary.extra, skipped_no_evidence=counts["skipped_no_evidence"])
+    return replace(
+        result,
+        ours=replace(result.ours, summary=replace(summary, extra=extra)),
+        set=f"RealTime QA {src}" + (f" (first {limit} questions)" if limit else ""),
+        corpus="search results + evidence passages of those questions (temporary)",
+        realtimeqa=counts,
+    )
