@@ -254,6 +254,13 @@ def run_ingest(
     if settings.lead_tokens:
         add_article_vectors(store, embedder, settings.lead_tokens)
     store.rebuild_bm25()
+    write_manifest(store, embedder, settings)
+    run.report.seconds = time.perf_counter() - t0
+    return run.report
+
+
+def write_manifest(store: Store, embedder: Embedder, settings: Settings) -> None:
+    """Record how the index was built, so that other settings cannot open it by mistake."""
     store.write_manifest(
         schema_version=SCHEMA_VERSION,
         embed_model=settings.embed_model,
@@ -269,5 +276,3 @@ def run_ingest(
         articles=store.article_count(),
         chunks=store.chunk_count(),
     )
-    run.report.seconds = time.perf_counter() - t0
-    return run.report
