@@ -49,7 +49,7 @@ eval: install
 # ours vs stock LlamaIndex on a RealTime QA slice, then ours on synthetic corpora; see README.
 BENCH_ARGS ?=
 bench: install
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m bench --datasets $(DATASETS) $(BENCH_ARGS)
 
 # The answer model (rag/models/answerer): fine-tuned from the packaged MiniLM on RealTime QA
 # 2022 + 2024, seeded; about an hour on 2 cores. See rag/models/answerer/MODEL_CARD.md.
