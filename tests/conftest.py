@@ -62,3 +62,11 @@ def engine(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder, corpus:
 def fresh(tmp_path: Path, embedder: Embedder) -> Engine:
     """An engine with an empty index in tmp_path."""
     return Engine(make_settings(tmp_path), embedder)
+
+
+@pytest.fixture(scope="session")
+def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
+    """An index of the seed article alone: every passage is one of its chunks (read only)."""
+    tmp = tmp_path_factory.mktemp("seeded")
+    assert Engine(make_settings(tmp), embedder).ingest([ROOT / "seeds"]).exit_code == 0
+    return tmp

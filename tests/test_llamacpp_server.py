@@ -20,7 +20,7 @@ from rag.embed import Embedder
 from rag.engine import Engine
 from rag.types import Answer
 
-from .conftest import ROOT, make_settings
+from .conftest import make_settings
 from .test_llm import free_port
 
 pytestmark = pytest.mark.slow
@@ -51,13 +51,6 @@ def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
-
-
-@pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    tmp = tmp_path_factory.mktemp("llamacpp")
-    assert Engine(make_settings(tmp), embedder).ingest([ROOT / "seeds"]).exit_code == 0
-    return tmp
 
 
 def test_streamed_answer_from_llama_cpp_is_parsed_and_checked(

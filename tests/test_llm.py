@@ -243,16 +243,8 @@ def test_answer_is_verified_and_cited_to_the_exact_sentence(
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
 
 
-@pytest.fixture(scope="module")
-def seed_only(tmp_path_factory: pytest.TempPathFactory, embedder: Embedder) -> Path:
-    """An index of the seed article alone: every passage is one of its chunks."""
-    tmp = tmp_path_factory.mktemp("seed")
-    assert Engine(make_settings(tmp), embedder).ingest([ROOT / "seeds"]).exit_code == 0
-    return tmp
-
-
 def test_a_true_sentence_naming_the_wrong_passage_is_recited_and_a_false_one_is_not(
-    seed_only: Path, embedder: Embedder
+    seeded: Path, embedder: Embedder
 ) -> None:
     """The model cites another chunk of the right article; a wrong figure cites it too."""
 
@@ -267,13 +259,13 @@ def test_a_true_sentence_naming_the_wrong_passage_is_recited_and_a_false_one_is_
 
     question = "What did Ofcom and X do about the Grok images?"
     with scripted_llm(reply) as server:
-        answer = llm_engine(seed_only, embedder, server.url).ask(question)
+        answer = llm_engine(seeded, embedder, server.url).ask(question)
     true, false = answer.sentences
     assert true.support == "supported" and true.note.startswith("re-cited")
     quote = answer.citations[true.citations[0] - 1].quote
     assert "Monday" in quote and ("Ofcom" in quote or "urgent" in quote)
     assert false.support != "supported" and not false.note.startswith("re-cited")
-    engine = Engine(make_settings(seed_only), embedder)
+    engine = Engine(make_settings(seeded), embedder)
     for c in answer.citations:
         art = engine.article(c.doc_id)
         assert art is not None and art.text[c.char_start : c.char_end] == c.quote
