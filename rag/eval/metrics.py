@@ -25,6 +25,7 @@ RATE_METRICS = (
     "citation_recall",
     "support_precision",
     "support_recall",
+    "shown_supported",
     "answer_correctness",
 )
 ABSTENTION_METRICS = ("abstention_precision", "abstention_recall", "abstention_f1")
@@ -38,6 +39,7 @@ FIELDS = {
     "citation_recall": "citation_recall",
     "support_precision": "support_precision",
     "support_recall": "support_recall",
+    "shown_supported": "shown_supported",
     "answer_correctness": "correct",
     "answer_words": "words",
     "mc_accuracy": "mc_correct",
@@ -67,6 +69,7 @@ class QuestionScore:
     citation_recall: float | None = None
     support_precision: float | None = None
     support_recall: float | None = None
+    shown_supported: float | None = None  # share of sentences the pipeline shows as supported
     correct: float | None = None
     words: float | None = None
     mc_correct: float | None = None  # multiple-choice sets only
@@ -121,6 +124,7 @@ class Metrics:
     citation_recall: float | None
     support_precision: float | None
     support_recall: float | None
+    shown_supported: float | None
     answer_correctness: float | None
     abstention_precision: float | None
     abstention_recall: float | None
@@ -277,6 +281,8 @@ def score(
         values["correct"] = float(answered and contains_answer(answer.text, item.answers))
     if answered:
         values["support_precision"], values["support_recall"] = support_scores(answer)
+        shown = [s.support == "supported" for s in answer.sentences]
+        values["shown_supported"] = sum(shown) / len(shown) if shown else 0.0
         values["words"] = float(len(strip_markers(answer.text).split()))
     values |= _choice_scores(item, answer, pick, answered)
     return QuestionScore(item, out, cited_gold, **values)
