@@ -88,6 +88,10 @@ class QuestionScore:
             "answerable": self.item.answerable,
             "abstained": answer.abstained,
             "answer": answer.text,
+            "sentences": [
+                {"text": x.text, "citations": list(x.citations), "support": x.support}
+                for x in answer.sentences
+            ],
             "gold": [{"doc": d, "quote": q} for d, q in self.item.evidence],
             "retrieved": [d for d, _, _ in self.outcome.retrieved],
             "cited": [
