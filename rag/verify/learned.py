@@ -1,0 +1,125 @@
+"""(claim, passages) -> Judgement by the support model: a small cross-encoder trained on real
+generator errors (XSumFaith) and perturbed news sentences, joined with the facts check.
+
+Per passage, the claim is read together with the passage's sentences that share most terms
+with it (`evidence`, in article order): the model's probability that they back the claim,
+the claim's facts (numbers, dates, money, names) the passage lacks, and the share of its
+content terms the passage never uses are joined by a logistic regression, and the result is
+labelled by thresholds; weights and thresholds were fitted on articles the model never saw
+(meta.json of the model folder; rag/learn/support.py builds it). The best passage decides.
+onnxruntime and tokenizers only, loaded on first use; no torch at query time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import BackendError
+from ..text import facts, source_facts, strip_markers, terms
+from ..types import Passage, Support
+from .heuristic import candidate_sentences, header
+from .judgement import Judgement
+
+SHIPPED = Path(__file__).parent.parent / "models" / "support"
+EVIDENCE_SENTENCES = 3  # sentences the model reads beside the claim
+FEATURES = ("logit", "missing", "novel", "bias")
+
+
+def evidence(claim: str, passage: Passage) -> tuple[str, list[tuple[int, int]]]:
+    """The passage sentences that share most terms with the claim, joined in article order,
+    and their spans, the closest first (what the model reads; training uses it too).
+
+    subtle: the order of the spans is by shared terms (the first backs the claim best), the
+    text is in article order (as a reader would see it).
+    """
+    spans = [(s, e) for _, s, e in candidate_sentences(claim, [passage], EVIDENCE_SENTENCES)]
+    text = " ".join(passage.article.text[s:e] for s, e in sorted(spans))
+    return text, spans
+
+
+def cheap_signals(claim: str, passage: Passage) -> tuple[tuple[str, ...], float]:
+    """The claim's facts the passage (or its headline, outlet, date) lacks, and the share of
+    the claim's content terms it never uses.
+
+    subtle: facts count against the whole passage, not the few evidence sentences: a summary
+    draws names and numbers from all over a chunk.
+    """
+    source = f"{passage.chunk.text} {header(passage)}"
+    have = source_facts(source)
+    missing = tuple(sorted(f for f in facts(claim) if f not in have))
+    want = set(terms(claim))
+    novel = len(want - set(terms(source))) / len(want) if want else 1.0
+    return missing, novel
+
+
+def features(prob: float, missing: int, novel: float) -> np.ndarray:
+    """The logistic regression's inputs: model logit, missing facts (at most 2), novel share."""
+    p = min(max(prob, 1e-6), 1 - 1e-6)
+    return np.array([np.log(p / (1 - p)), min(missing, 2), novel, 1.0])
+
+
+def combined(weights: dict[str, float], x: np.ndarray) -> float:
+    """P(supported) from the features by the fitted weights."""
+    z = float(np.dot([weights[k] for k in FEATURES], x))
+    return 1 / (1 + np.exp(-z))
+
+
+class LearnedChecker:
+    """The support model in `folder` (model.onnx, tokenizer.json, meta.json)."""
+
+    def __init__(self, folder: Path = SHIPPED) -> None:
+        from ..answer_model import AnswerModel
+
+        self.folder = Path(folder)
+        if not (self.folder / "meta.json").exists():
+            raise BackendError(
+                f"no support model in {self.folder} — run `make train-support`, or set "
+                "RAG_VERIFIER=learned for the shipped one"
+            )
+        self.model = AnswerModel(self.folder)  # the same ONNX cross-encoder runtime
+        meta: dict[str, Any] = self.model.meta
+        self.weights: dict[str, float] = meta["combine"]
+        self.supported_at = float(meta["supported_at"])
+        self.partial_at = float(meta["partial_at"])
+        self.name = f"learned ({self.folder.name}: cross-encoder + facts)"
+
+    def label(self, score: float) -> Support:
+        if score >= self.supported_at:
+            return "supported"
+        return "partial" if score >= self.partial_at else "unsupported"
+
+    def score_passage(self, claim: str, passage: Passage) -> tuple[float, list[tuple[int, int]],
+                                                                   tuple[str, ...]]:  # fmt: skip
+        """(combined score, evidence spans, missing facts) of one passage."""
+        text, spans = evidence(claim, passage)
+        if not spans:
+            return 0.0, [], ()
+        prob = float(self.model.probabilities(claim, [text])[0])
+        missing, novel = cheap_signals(claim, passage)
+        return combined(self.weights, features(prob, len(missing), novel)), spans, missing
+
+    def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
+        """Each passage judged on its own; the best decides, citing its closest sentence."""
+        claim = strip_markers(claim)
+        best: tuple[float, Passage | None, list[tuple[int, int]], tuple[str, ...]]
+        best = (0.0, None, [], tuple(sorted(facts(claim))))
+        for p in passages:
+            score, spans, missing = self.score_passage(claim, p)
+            if spans and (best[1] is None or score > best[0]):
+                best = (score, p, spans, missing)
+        score, passage, spans, missing = best
+        if passage is None:
+            return Judgement("unsupported", 0.0, None, missing=missing)
+        s, e = spans[0]
+        return Judgement(self.label(score), round(score, 4), passage, s, e, missing)
+
+
+@lru_cache(maxsize=4)
+def load_learned(folder: str) -> LearnedChecker:
+    """One checker per model folder and process ("" : the shipped model)."""
+    return LearnedChecker(SHIPPED if folder in ("", "shipped") else Path(folder))
