@@ -44,7 +44,11 @@ REPEAT_POSITIVES = 3  # the few backed XSumFaith rows, seen this many times an e
 
 
 def row_candidates(rows: list[dict[str, Any]], embedder: Any) -> list[list[tuple[Any, ...]]]:
-    """Per row, per chunk of its document: (evidence text, missing facts, novel share)."""
+    """Per row, per chunk of its document: (evidence text, missing facts, novel share,
+    heuristic score)."""
+    from ..verify.heuristic import HeuristicChecker
+
+    heuristic = HeuristicChecker(embedder)
     cut: dict[str, list[Any]] = {}
     out = []
     for r in rows:
@@ -55,7 +59,8 @@ def row_candidates(rows: list[dict[str, Any]], embedder: Any) -> list[list[tuple
             text, spans = evidence(r["claim"], p)
             if spans:
                 missing, novel = cheap_signals(r["claim"], p)
-                cands.append((text, len(missing), novel))
+                near = heuristic.judge(r["claim"], [p]).score
+                cands.append((text, len(missing), novel, near))
         out.append(cands)
     return out
 
@@ -74,20 +79,28 @@ def row_features(
     x, at = [], 0
     for cs in cands:
         k = int(np.argmax(probs[at : at + len(cs)]))
-        x.append(features(float(probs[at + k]), cs[k][1], cs[k][2]))
+        x.append(features(float(probs[at + k]), cs[k][1], cs[k][2], cs[k][3]))
         at += len(cs)
     return np.array(x)
 
 
+# Signs the joined score must respect whatever a small tuning set says: the model's and the
+# heuristic's belief can only raise it, a missing fact or an unused term only lower it.
+SIGNS = {"logit": 1, "missing": -1, "novel": -1, "heuristic": 1, "bias": 0}
+
+
 def fit_weights(x: np.ndarray, y: np.ndarray) -> dict[str, float]:
-    """Logistic regression, classes weighted equally (few claims are backed), L2 0.01;
-    full-batch gradient descent from zero, so the same data gives the same weights."""
+    """Logistic regression, classes weighted equally (few claims are backed), L2 0.01, signs
+    held to SIGNS; full-batch projected gradient descent from zero, so the same data gives
+    the same weights."""
     w = np.zeros(x.shape[1])
+    sign = np.array([SIGNS[k] for k in FEATURES])
     sample = np.where(y == 1, 0.5 / y.mean(), 0.5 / (1 - y.mean()))
     for _ in range(20000):
         p = 1 / (1 + np.exp(-x @ w))
         grad = x.T @ (sample * (p - y)) / len(y) + 0.01 * np.r_[w[:-1], 0]
         w -= 0.1 * grad
+        w = np.where(sign * w < 0, 0.0, w)
     return {k: round(float(v), 4) for k, v in zip(FEATURES, w, strict=True)}
 
 

@@ -117,9 +117,12 @@ def measure(xsum: Path, folder: Path, boot: int) -> dict[str, Any]:
     from .support_pairs import read_xsum, xsum_halves
 
     _, rows = xsum_halves(read_xsum(xsum))
-    embedder = Embedder.from_settings(Settings())
-    checkers = {"learned": LearnedChecker(folder), "heuristic": HeuristicChecker(embedder)}
-    runs = {name: run_checker(rows, c, embedder) for name, c in checkers.items()}
+    makers = {"learned": lambda e: LearnedChecker(e, folder), "heuristic": HeuristicChecker}
+    runs = {}
+    for name, make in makers.items():
+        # subtle: an embedder of its own each, or the second would find the first's vectors
+        embedder = Embedder.from_settings(Settings())
+        runs[name] = run_checker(rows, make(embedder), embedder)
     report = summarise(rows, runs, boot)
     meta_path = folder / "meta.json"
     meta = json.loads(meta_path.read_text())

@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..calibrate import build_pairs as perturbed_pairs  # moving to rag.eval.calibrate
+from ..calibrate import build_pairs, swap_name, swap_number  # moving to rag.eval.calibrate
 from ..text import MONTHS, terms
 from ..types import Article, Passage
 from ..verify.learned import evidence
@@ -35,8 +35,9 @@ if TYPE_CHECKING:
 
 # What the model sees of each kind of news pair, at most (a seeded sample beyond).
 NEWS_KINDS = {
-    "verbatim": 200, "reworded": 250, "number": 120, "name": 150, "date": 80, "negation": 120,
+    "verbatim": 150, "reworded": 250, "number": 120, "name": 150, "date": 80, "negation": 120,
     "added detail": 60, "other article": 150, "dropped": 300, "grafted": 250,
+    "headline": 300, "headline swapped": 100, "headline grafted": 150, "other headline": 150,
 }  # fmt: skip
 GRAFTS = (
     ", {name} said", ", according to {name}", " in {month} {year}", ", at a cost of ${n} million",
@@ -90,11 +91,11 @@ def xsum_folds(train: list[dict[str, Any]]) -> tuple[list, list]:  # type: ignor
     return split_articles(train, 1, 0.6)
 
 
-def doc_passages(doc_id: str, doc: str, embedder: Embedder) -> list[Passage]:
+def doc_passages(doc_id: str, doc: str, embedder: Embedder, title: str = "") -> list[Passage]:
     """A document cut into the index's chunks, as `rag check` cuts it."""
     from ..check import article_passages
 
-    return article_passages(Article(doc_id, "", doc), embedder)
+    return article_passages(Article(doc_id, title, doc), embedder)
 
 
 def closest_passage(claim: str, passages: Sequence[Passage]) -> Passage:
@@ -117,9 +118,11 @@ def xsum_pairs(rows: list[dict[str, Any]], embedder: Embedder, repeat_pos: int =
     return out
 
 
-def news_articles(data: Path, years: Sequence[str], n: int, seed: int) -> list[Article]:
-    """`n` search-result articles of the given RealTime QA years (distinct URLs, 800+ chars),
-    a seeded sample."""
+def news_articles(
+    data: Path, years: Sequence[str], n: int, seed: int, min_chars: int = MIN_ARTICLE_CHARS
+) -> list[Article]:
+    """`n` search-result articles of the given RealTime QA years (distinct URLs, `min_chars`
+    characters or more), a seeded sample."""
     if "2023" in years:
         raise SystemExit("2023 is kept for reporting — build pairs from 2022 and 2024")
     found: dict[str, Article] = {}
@@ -127,7 +130,7 @@ def news_articles(data: Path, years: Sequence[str], n: int, seed: int) -> list[A
         for line in gcs.read_text(encoding="utf-8").splitlines():
             for r in json.loads(line).get("search_result") or []:
                 text, url = r.get("text") or "", r.get("url") or ""
-                if url and url not in found and len(text) >= MIN_ARTICLE_CHARS:
+                if url and url not in found and len(text) >= min_chars:
                     found[url] = Article(f"news/{len(found)}", r.get("title") or "", text)
     urls = sorted(found)
     random.Random(seed).shuffle(urls)
@@ -138,7 +141,7 @@ def graft(sentence: str, names: Sequence[str], rng: random.Random) -> str:
     """The sentence with a detail carrying a fact (name, date, number) from elsewhere.
 
     >>> graft("The mayor opened the bridge.", ["Ada Lovelace"], random.Random(0))
-    'The mayor opened the bridge, according to Ada Lovelace.'
+    'The mayor opened the bridge, alongside Ada Lovelace.'
     """
     body = sentence.rstrip(".”\"' ")
     template = rng.choice(GRAFTS)
@@ -170,23 +173,55 @@ def extrinsic_pairs(p: Passage, names: Sequence[str], rng: random.Random) -> lis
     return out
 
 
+def headline(title: str) -> str | None:
+    """The title without its outlet suffix, when it reads as a claim (5+ words, not a
+    question, not cut short).
+
+    >>> headline("Netflix renews 'Squid Game' for a second season - CNN")
+    "Netflix renews 'Squid Game' for a second season"
+    """
+    head = re.split(r"\s[-|–—]\s", title)[0].strip()
+    claim_like = len(head.split()) >= 5 and "?" not in head and not head.endswith(("...", "…"))
+    return head if claim_like else None
+
+
+def headline_pairs(cut: dict[str, list[Passage]], names: Sequence[str], rng: random.Random) -> list:  # type: ignore[type-arg]
+    """Headlines (abstractive, like a summary) against their article's closest chunk (backed),
+    changed, with a grafted fact, or another article's headline instead (not backed)."""
+    heads = {d: h for d, ps in cut.items() if (h := headline(ps[0].article.title))}
+    out = []
+    for doc, head in heads.items():
+        p = closest_passage(head, cut[doc])
+        out.append(SupportPair(doc, head, evidence(head, p)[0], 1, "headline"))
+        changed = swap_name(head, names, rng) or swap_number(head, rng)
+        other = heads[rng.choice(sorted(heads))]
+        for claim, kind in ((changed, "headline swapped"), (graft(head, names, rng),
+                            "headline grafted"), (other, "other headline")):  # fmt: skip
+            if claim and claim != head:
+                q = closest_passage(claim, cut[doc])
+                out.append(SupportPair(doc, claim, evidence(claim, q)[0], 0, kind))
+    return out
+
+
 def news_pairs(articles: Sequence[Article], embedder: Embedder, seed: int) -> list[SupportPair]:
-    """Backed, perturbed and extrinsic pairs from one seeded chunk per article, capped per kind
-    (NEWS_KINDS) by a seeded sample."""
+    """Backed, perturbed and extrinsic pairs from one seeded chunk per article, and headline
+    pairs, capped per kind (NEWS_KINDS) by a seeded sample."""
     rng = random.Random(seed)
-    passages = []
+    passages, cut = [], {}
     for a in articles:
-        chunks = [p for p in doc_passages(a.doc_id, a.text, embedder) if len(p.chunk.sentences) > 2]
+        cut[a.doc_id] = doc_passages(a.doc_id, a.text, embedder, a.title)
+        chunks = [p for p in cut[a.doc_id] if len(p.chunk.sentences) > 2]
         if chunks:
             passages.append(rng.choice(chunks))
     names = sorted({n for p in passages for n in _FULL_NAME.findall(p.chunk.text)})
     pairs = [
         SupportPair(x.passage.article.doc_id, x.claim, evidence(x.claim, x.passage)[0],
                     int(x.supported), x.kind)
-        for x in perturbed_pairs(passages, seed)
+        for x in build_pairs(passages, seed)
     ]  # fmt: skip
     for p in passages:
         pairs += extrinsic_pairs(p, names, rng)
+    pairs += headline_pairs({d: ps for d, ps in cut.items() if ps}, names, rng)
     out = []
     for kind, cap in NEWS_KINDS.items():
         of_kind = [x for x in pairs if x.kind == kind and x.evidence]

@@ -35,9 +35,9 @@ def _heuristic(arg: str, embedder: Embedder) -> Checker:
 
 
 def _learned(arg: str, embedder: Embedder) -> Checker:
-    from .learned import load_learned
+    from .learned import learned_checker
 
-    return load_learned(arg)
+    return learned_checker(arg, embedder)
 
 
 def _crossencoder(arg: str, embedder: Embedder) -> Checker:

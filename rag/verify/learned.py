@@ -4,7 +4,8 @@ generator errors (XSumFaith) and perturbed news sentences, joined with the facts
 Per passage, the claim is read together with the passage's sentences that share most terms
 with it (`evidence`, in article order): the model's probability that they back the claim,
 the claim's facts (numbers, dates, money, names) the passage lacks, and the share of its
-content terms the passage never uses are joined by a logistic regression, and the result is
+content terms the passage never uses and the heuristic checker's score are joined by a
+logistic regression, and the result is
 labelled by thresholds; weights and thresholds were fitted on articles the model never saw
 (meta.json of the model folder; rag/learn/support.py builds it). The best passage decides.
 onnxruntime and tokenizers only, loaded on first use; no torch at query time.
@@ -13,21 +14,23 @@ onnxruntime and tokenizers only, loaded on first use; no torch at query time.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from ..errors import BackendError
 from ..text import facts, source_facts, strip_markers, terms
 from ..types import Passage, Support
-from .heuristic import candidate_sentences, header
+from .heuristic import HeuristicChecker, candidate_sentences, header
 from .judgement import Judgement
+
+if TYPE_CHECKING:
+    from ..embed import Embedder
 
 SHIPPED = Path(__file__).parent.parent / "models" / "support"
 EVIDENCE_SENTENCES = 3  # sentences the model reads beside the claim
-FEATURES = ("logit", "missing", "novel", "bias")
+FEATURES = ("logit", "missing", "novel", "heuristic", "bias")
 
 
 def evidence(claim: str, passage: Passage) -> tuple[str, list[tuple[int, int]]]:
@@ -57,10 +60,11 @@ def cheap_signals(claim: str, passage: Passage) -> tuple[tuple[str, ...], float]
     return missing, novel
 
 
-def features(prob: float, missing: int, novel: float) -> np.ndarray:
-    """The logistic regression's inputs: model logit, missing facts (at most 2), novel share."""
+def features(prob: float, missing: int, novel: float, heuristic: float) -> np.ndarray:
+    """The logistic regression's inputs: model logit, missing facts (at most 2), novel share,
+    the heuristic checker's score."""
     p = min(max(prob, 1e-6), 1 - 1e-6)
-    return np.array([np.log(p / (1 - p)), min(missing, 2), novel, 1.0])
+    return np.array([np.log(p / (1 - p)), min(missing, 2), novel, heuristic, 1.0])
 
 
 def combined(weights: dict[str, float], x: np.ndarray) -> float:
@@ -70,9 +74,10 @@ def combined(weights: dict[str, float], x: np.ndarray) -> float:
 
 
 class LearnedChecker:
-    """The support model in `folder` (model.onnx, tokenizer.json, meta.json)."""
+    """The support model in `folder` (model.onnx, tokenizer.json, meta.json), with the
+    heuristic checker on the index's encoder as one of its signals."""
 
-    def __init__(self, folder: Path = SHIPPED) -> None:
+    def __init__(self, embedder: Embedder, folder: Path = SHIPPED) -> None:
         from ..answer_model import AnswerModel
 
         self.folder = Path(folder)
@@ -86,40 +91,36 @@ class LearnedChecker:
         self.weights: dict[str, float] = meta["combine"]
         self.supported_at = float(meta["supported_at"])
         self.partial_at = float(meta["partial_at"])
-        self.name = f"learned ({self.folder.name}: cross-encoder + facts)"
+        self.heuristic = HeuristicChecker(embedder)
+        self.name = f"learned ({self.folder.name}: cross-encoder + facts + heuristic)"
 
     def label(self, score: float) -> Support:
         if score >= self.supported_at:
             return "supported"
         return "partial" if score >= self.partial_at else "unsupported"
 
-    def score_passage(self, claim: str, passage: Passage) -> tuple[float, list[tuple[int, int]],
-                                                                   tuple[str, ...]]:  # fmt: skip
-        """(combined score, evidence spans, missing facts) of one passage."""
+    def judge_passage(self, claim: str, passage: Passage) -> Judgement:
+        """One passage: the joined score, and the sentence the heuristic finds closest."""
         text, spans = evidence(claim, passage)
         if not spans:
-            return 0.0, [], ()
+            return Judgement("unsupported", 0.0, None, missing=tuple(sorted(facts(claim))))
         prob = float(self.model.probabilities(claim, [text])[0])
         missing, novel = cheap_signals(claim, passage)
-        return combined(self.weights, features(prob, len(missing), novel)), spans, missing
+        near = self.heuristic.judge(claim, [passage])
+        score = combined(self.weights, features(prob, len(missing), novel, near.score))
+        return Judgement(self.label(score), round(score, 4), passage, near.start, near.end,
+                         missing)  # fmt: skip
 
     def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
         """Each passage judged on its own; the best decides, citing its closest sentence."""
         claim = strip_markers(claim)
-        best: tuple[float, Passage | None, list[tuple[int, int]], tuple[str, ...]]
-        best = (0.0, None, [], tuple(sorted(facts(claim))))
-        for p in passages:
-            score, spans, missing = self.score_passage(claim, p)
-            if spans and (best[1] is None or score > best[0]):
-                best = (score, p, spans, missing)
-        score, passage, spans, missing = best
-        if passage is None:
-            return Judgement("unsupported", 0.0, None, missing=missing)
-        s, e = spans[0]
-        return Judgement(self.label(score), round(score, 4), passage, s, e, missing)
+        judged = [self.judge_passage(claim, p) for p in passages]
+        judged = [j for j in judged if j.passage is not None]
+        if not judged:
+            return Judgement("unsupported", 0.0, None, missing=tuple(sorted(facts(claim))))
+        return max(judged, key=lambda j: j.score)
 
 
-@lru_cache(maxsize=4)
-def load_learned(folder: str) -> LearnedChecker:
-    """One checker per model folder and process ("" : the shipped model)."""
-    return LearnedChecker(SHIPPED if folder in ("", "shipped") else Path(folder))
+def learned_checker(arg: str, embedder: Embedder) -> LearnedChecker:
+    """RAG_VERIFIER=learned (the shipped model) or learned:PATH."""
+    return LearnedChecker(embedder, SHIPPED if arg in ("", "shipped") else Path(arg))
