@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     )
     verifier: str = Field(
         "heuristic",
-        description="Support checker: heuristic, or crossencoder:PATH (a local NLI model).",
+        description="Support checker: heuristic; learned (the shipped support model, or "
+        "learned:PATH a folder `make train-support` wrote); or crossencoder:PATH (an NLI model).",
     )
     history_turns: int = Field(4, ge=0, le=20, description="Earlier chat turns a follow-up sees.")
     chroma_url: str | None = Field(

@@ -38,6 +38,18 @@ class Pair:
     label: int  # 1: the sentence answers the question
     kind: str  # "answer", "passage" or "search"
 
+    @property
+    def first(self) -> str:
+        return self.question
+
+    @property
+    def second(self) -> str:
+        return self.text
+
+    @property
+    def group(self) -> str:
+        return self.qid
+
 
 def _sentences(text: str) -> list[str]:
     out = []

@@ -18,13 +18,27 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from .calibration import judge_with_cheap_signals, pair_metrics
 from .card import write_card
 from .pairs import Pair, build_pairs, weeks
+
+
+class TextPair(Protocol):
+    """What the cross-encoder trains on: two texts read together, a 0/1 label, and the group
+    (question, article) that batches of whole groups keep together."""
+
+    @property
+    def first(self) -> str: ...
+    @property
+    def second(self) -> str: ...
+    @property
+    def label(self) -> int: ...
+    @property
+    def group(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -75,27 +89,29 @@ def cap(pairs: list[Pair], limit: int, seed: int) -> list[Pair]:
     return [p for p in pairs if p.qid in keep]
 
 
-def batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+def batches(pairs: Sequence[TextPair], size: int, rng: random.Random) -> list[list[TextPair]]:
     """Shuffled batches of similar lengths (less padding), in a shuffled order."""
-    order = pairs[:]
+    order = list(pairs)
     rng.shuffle(order)
     out = []
     for at in range(0, len(order), size * 50):
-        pool = sorted(order[at : at + size * 50], key=lambda p: len(p.question) + len(p.text))
+        pool = sorted(order[at : at + size * 50], key=lambda p: len(p.first) + len(p.second))
         out += [pool[i : i + size] for i in range(0, len(pool), size)]
     rng.shuffle(out)
     return out
 
 
-def question_batches(pairs: list[Pair], size: int, rng: random.Random) -> list[list[Pair]]:
+def question_batches(
+    pairs: Sequence[TextPair], size: int, rng: random.Random
+) -> list[list[TextPair]]:
     """Batches of whole questions (about `size` pairs each), questions in a shuffled order:
     the listwise loss compares a question's candidates with each other."""
-    by_q: dict[str, list[Pair]] = {}
+    by_q: dict[str, list[TextPair]] = {}
     for p in pairs:
-        by_q.setdefault(p.qid, []).append(p)
+        by_q.setdefault(p.group, []).append(p)
     qids = sorted(by_q)
     rng.shuffle(qids)
-    out: list[list[Pair]] = [[]]
+    out: list[list[TextPair]] = [[]]
     for q in qids:
         if out[-1] and len(out[-1]) + len(by_q[q]) > size:
             out.append([])
@@ -103,7 +119,7 @@ def question_batches(pairs: list[Pair], size: int, rng: random.Random) -> list[l
     return [b for b in out if b]
 
 
-def listwise_loss(logits: Any, batch: list[Pair]) -> Any:
+def listwise_loss(logits: Any, batch: list[TextPair]) -> Any:
     """Mean over the batch's questions with both kinds of candidate of -log(the softmax mass
     on its answer sentences)."""
     import torch
@@ -111,7 +127,7 @@ def listwise_loss(logits: Any, batch: list[Pair]) -> Any:
     losses = []
     rows: dict[str, list[int]] = {}
     for i, p in enumerate(batch):
-        rows.setdefault(p.qid, []).append(i)
+        rows.setdefault(p.group, []).append(i)
     for idx in rows.values():
         labels = torch.tensor([batch[i].label for i in idx], dtype=torch.bool)
         if labels.any() and not labels.all():
@@ -142,8 +158,9 @@ def cross_encoder(layers: int) -> Any:
     return CrossEncoder()
 
 
-def fine_tune(pairs: list[Pair], recipe: Recipe, log: Any = print) -> Any:
-    """The cross-encoder (torch), trained with binary cross-entropy on the pairs."""
+def fine_tune(pairs: Sequence[TextPair], recipe: Recipe, log: Any = print) -> Any:
+    """The cross-encoder (torch), trained with binary cross-entropy on the pairs (answer or
+    support pairs alike: the model reads `first` and `second` together)."""
     import torch
     from transformers import AutoTokenizer, get_linear_schedule_with_warmup
     from transformers.utils import logging as hf_logging
@@ -164,8 +181,8 @@ def fine_tune(pairs: list[Pair], recipe: Recipe, log: Any = print) -> Any:
     for epoch in plan:
         for batch in epoch:
             enc = tokenizer(
-                [p.question for p in batch],
-                [p.text for p in batch],
+                [p.first for p in batch],
+                [p.second for p in batch],
                 truncation=True,
                 max_length=recipe.max_tokens,
                 padding=True,
@@ -219,7 +236,7 @@ def quantize(fp32: Path) -> Path:
     return target
 
 
-def score(folder: Path, file: str, pairs: Sequence[Pair], max_tokens: int) -> np.ndarray:
+def score(folder: Path, file: str, pairs: Sequence[TextPair], max_tokens: int) -> np.ndarray:
     """Probabilities of the exported file through the runtime that ships (rag.answer_model)."""
     from ..answer_model import AnswerModel
 
@@ -229,9 +246,9 @@ def score(folder: Path, file: str, pairs: Sequence[Pair], max_tokens: int) -> np
     out = np.zeros(len(pairs), dtype=np.float32)
     by_q: dict[str, list[int]] = {}
     for i, p in enumerate(pairs):
-        by_q.setdefault(p.question, []).append(i)
+        by_q.setdefault(p.first, []).append(i)
     for q, rows in by_q.items():
-        out[rows] = model.probabilities(q, [pairs[i].text for i in rows])
+        out[rows] = model.probabilities(q, [pairs[i].second for i in rows])
     return out
 
 

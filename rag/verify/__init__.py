@@ -2,7 +2,8 @@
 
 - `citations.py`: the citation invariant (article_text[char_start:char_end] == quote);
 - `judgement.py`: what a support checker returns, and the calibrated thresholds;
-- `heuristic.py`, `crossencoder.py`: support checkers, picked by RAG_VERIFIER (`CHECKERS`);
+- `heuristic.py`, `learned.py`, `crossencoder.py`: support checkers, picked by RAG_VERIFIER
+  (`CHECKERS`);
 - `drafts.py`: generated sentences judged and cited to the exact sentence that backs them;
 - `stage.py`: `Verifier`, which the engine calls once on every backend's draft.
 """
@@ -33,6 +34,12 @@ def _heuristic(arg: str, embedder: Embedder) -> Checker:
     return HeuristicChecker(embedder)
 
 
+def _learned(arg: str, embedder: Embedder) -> Checker:
+    from .learned import learned_checker
+
+    return learned_checker(arg, embedder)
+
+
 def _crossencoder(arg: str, embedder: Embedder) -> Checker:
     from .crossencoder import CrossEncoderChecker
 
@@ -44,6 +51,7 @@ def _crossencoder(arg: str, embedder: Embedder) -> Checker:
 # RAG_VERIFIER "name" or "name:argument" -> a support checker
 CHECKERS: dict[str, Callable[[str, Embedder], Checker]] = {
     "heuristic": _heuristic,
+    "learned": _learned,
     "crossencoder": _crossencoder,
 }
 
@@ -53,7 +61,7 @@ def make_checker(settings: Settings, embedder: Embedder) -> Checker:
     kind, _, arg = settings.verifier.partition(":")
     if kind not in CHECKERS:
         raise BackendError(
-            f"unknown verifier '{settings.verifier}' — set RAG_VERIFIER to heuristic or "
-            "crossencoder:PATH"
+            f"unknown verifier '{settings.verifier}' — set RAG_VERIFIER to heuristic, learned "
+            "(or learned:PATH) or crossencoder:PATH"
         )
     return CHECKERS[kind](arg, embedder)

@@ -1,0 +1,109 @@
+"""The support model: the shipped learned checker on tests/data, through `rag check`, and its
+training pairs built the same way twice."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from rag.check import article_passages
+from rag.embed import Embedder
+from rag.errors import BackendError
+from rag.learn.support_pairs import news_articles, news_pairs, xsum_halves
+from rag.types import Article
+from rag.verify import CHECKERS
+from rag.verify.learned import LearnedChecker, learned_checker
+
+from .conftest import DATA
+from .test_cli import run
+
+FIXTURE = Path(__file__).parent / "fixtures" / "answer_training"
+BRIDGE = "The swing bridge over Aldmere harbour will close to all traffic on 14 March"
+
+
+@pytest.fixture(scope="module")
+def checker(embedder: Embedder) -> LearnedChecker:
+    return learned_checker("", embedder)
+
+
+@pytest.fixture(scope="module")
+def bridge(embedder: Embedder) -> list:  # type: ignore[type-arg]
+    text = (DATA / "harbour_bridge.txt").read_text()
+    return article_passages(Article("harbour_bridge", "", text), embedder)
+
+
+def test_a_real_sentence_is_supported_and_cited(checker: LearnedChecker, bridge: list) -> None:  # type: ignore[type-arg]
+    claim = "Engineers found corrosion in the bridge's counterweight during a routine inspection."
+    j = checker.judge(claim, bridge)
+    assert j.label == "supported", j
+    assert j.passage is not None and "corrosion" in j.passage.article.text[j.start : j.end]
+
+
+@pytest.mark.parametrize(
+    "claim",
+    [
+        "Engineers found corrosion in the bridge's counterweight during a routine inspection "
+        "in 1998.",  # an added detail
+        "The repairs will cost £7.9 million, according to council papers.",  # a changed number
+        "The repairs will cost £3.2 million, according to Josiah Penhale.",  # a swapped name
+    ],
+)
+def test_a_changed_claim_is_not_supported(
+    checker: LearnedChecker, bridge: list, claim: str
+) -> None:  # type: ignore[type-arg]
+    assert checker.judge(claim, bridge).label != "supported"
+
+
+def test_a_missing_model_folder_says_how_to_make_one(embedder: Embedder) -> None:
+    with pytest.raises(BackendError, match="make train-support"):
+        CHECKERS["learned"]("/nonexistent/support-model", embedder)
+
+
+def test_rag_check_pairs_with_the_learned_checker(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    doc = (DATA / "museum_theft.txt").read_text()
+    claims = [
+        "Police have recovered an 18th-century astronomical clock stolen from the Gorran Museum.",
+        "Police have recovered an 18th-century astronomical clock stolen from the Gorran Museum "
+        "by three teenagers from Trewint.",
+    ]
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"claim": c, "doc": doc}) + "\n" for c in claims))
+    monkeypatch.setenv("RAG_VERIFIER", "learned")
+    result = run(["check", "--pairs", str(pairs)], tmp_path / "no-index", tmp_path)
+    assert result.returncode == 0, result.stderr
+    verdicts = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [v["label"] == "supported" for v in verdicts] == [True, False]
+    assert "Gorran Museum" in verdicts[0]["evidence"]
+
+
+def test_training_pairs_are_the_same_for_the_same_seed(embedder: Embedder) -> None:
+    articles = news_articles(FIXTURE, ("2022", "2024"), 10, seed=0, min_chars=100)
+    assert len(articles) == 6
+    first = news_pairs(articles, embedder, seed=0)
+    assert first == news_pairs(articles, embedder, seed=0)
+    assert {p.label for p in first} == {0, 1}
+    kinds = {p.kind for p in first}
+    assert {"verbatim", "reworded", "other article", "dropped", "grafted"} <= kinds
+    for p in first:
+        if p.kind == "dropped":
+            assert p.claim not in p.evidence  # the chunk without the sentence
+
+
+def test_training_refuses_the_reporting_year() -> None:
+    with pytest.raises(SystemExit, match="2023"):
+        news_articles(FIXTURE, ("2022", "2023"), 10, seed=0)
+
+
+def test_xsum_halves_split_by_article_whatever_the_row_order() -> None:
+    rows = [{"id": f"{a}|{s}", "label": 0} for a in range(10) for s in "xy"]
+    train, report = xsum_halves(rows)
+
+    def arts(rs: list) -> set:  # type: ignore[type-arg]
+        return {r["id"].split("|")[0] for r in rs}
+
+    assert len(arts(train)) == len(arts(report)) == 5 and not arts(train) & arts(report)
+    assert arts(xsum_halves(rows[::-1])[0]) == arts(train)
