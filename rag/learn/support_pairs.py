@@ -25,7 +25,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..calibrate import build_pairs, swap_name, swap_number  # moving to rag.eval.calibrate
+from ..eval.calibrate import build_pairs, swap_name, swap_number
 from ..text import MONTHS, terms
 from ..types import Article, Passage
 from ..verify.learned import evidence
