@@ -34,8 +34,10 @@ SCHEMA: dict[str, Any] = {
     "required": ["answerable", "sentences"],
 }
 
+# subtle: the examples hold no sentence a small model could copy as its answer (one copied
+# "Ofcom acted." from an earlier example into 5 of 20 answers)
 RULES = """Reply with JSON only, in this shape:
-{"answerable": true, "sentences": [{"text": "One sentence of the answer.", "cites": [2]}]}
+{"answerable": true, "sentences": [{"text": "...", "cites": [2]}]}
 - "text": one sentence, without any [n] markers; "cites": the numbers of the passages it
   comes from.
 - If the passages do not answer the question: {"answerable": false, "sentences": []}."""
