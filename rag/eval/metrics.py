@@ -285,8 +285,9 @@ def score(
         values["correct"] = float(answered and contains_answer(answer.text, item.answers))
     if answered:
         values["support_precision"], values["support_recall"] = support_scores(answer)
+    if not answer.abstained and answer.sentences:  # uncited sentences count: they are shown
         shown = [s.support == "supported" for s in answer.sentences]
-        values["shown_supported"] = sum(shown) / len(shown) if shown else 0.0
+        values["shown_supported"] = sum(shown) / len(shown)
         values["words"] = float(len(strip_markers(answer.text).split()))
     values |= _choice_scores(item, answer, pick, answered)
     return QuestionScore(item, out, cited_gold, **values)
