@@ -87,25 +87,32 @@ def ask(
     json_out: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
     top_k: Annotated[int | None, typer.Option(min=1, max=100, help="Passages to retrieve.")] = None,
     stream: Annotated[bool, typer.Option("--stream", help="Print words as they come.")] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Answer one question with cited sentences."""
     engine = _engine(top_k)
     if json_out:
-        typer.echo(json.dumps(engine.ask(question).to_dict(), ensure_ascii=False, indent=2))
+        answer = engine.ask(question, as_of=as_of).to_dict()
+        typer.echo(json.dumps(answer, ensure_ascii=False, indent=2))
     elif stream:
-        typer.echo(stream_answer(engine, question))
+        typer.echo(stream_answer(engine, question, as_of=as_of))
     else:
-        typer.echo(render(engine.ask(question)))
+        typer.echo(render(engine.ask(question, as_of=as_of)))
 
 
-def stream_answer(engine: Engine, question: str, history: list[Any] | None = None) -> str:
+AS_OF_HELP = "Answer as of this day (YYYY-MM-DD; default today): later articles are not used."
+
+
+def stream_answer(
+    engine: Engine, question: str, history: list[Any] | None = None, as_of: str | None = None
+) -> str:
     """Print the answer as it is written; return the checked sources (and the checked text
     when checking changed it) to print after it."""
     from .types import Answer
 
     final: Answer | None = None
     written = ""
-    for item in engine.stream(question, history):
+    for item in engine.stream(question, history, as_of=as_of):
         if isinstance(item, Answer):
             final = item
         else:
@@ -136,6 +143,10 @@ def render(answer: Answer) -> str:
             lines.append(f"! {s.support}: “{s.text}” — {s.note or 'not backed by its citation'}")
     if answer.query:
         lines.append(f"(searched for: {answer.query})")
+    if answer.period:
+        from .when import describe_period
+
+        lines.append(f"({describe_period(answer.period, answer.as_of)})")
     if answer.fallback:
         lines.append(f"(the LLM failed: {answer.fallback}; this answer is extractive)")
     return "\n".join(lines).rstrip()
@@ -146,6 +157,7 @@ def chat(
     build: Annotated[
         bool, typer.Option(help="Build the index from the seeds dir if missing.")
     ] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Ask questions in a loop in the terminal (empty line or Ctrl-D quits)."""
     engine = _engine()
@@ -162,7 +174,7 @@ def chat(
         if not question:
             break
         try:
-            answer = engine.chat(question, history)
+            answer = engine.chat(question, history, as_of=as_of)
             typer.echo(render(answer) + "\n")
             history.append((question, answer.text))
         except RagError as err:
@@ -176,6 +188,7 @@ def serve(
     build: Annotated[
         bool, typer.Option(help="Build the index from the seeds dir if missing.")
     ] = False,
+    as_of: Annotated[str | None, typer.Option("--as-of", help=AS_OF_HELP)] = None,
 ) -> None:
     """Start the chat UI (and its HTTP API) in the browser."""
     from ui.app import main as serve_ui

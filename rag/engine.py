@@ -9,6 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from .indexer import IngestReport
     from .retrieve import Filters
     from .verify import Verifier
+    from .when import Period
 
 
 class Engine:
@@ -92,9 +94,14 @@ class Engine:
         return run_ingest(self._store, self.embedder, self.settings, targets, prune, progress)
 
     def retrieve(
-        self, question: str, top_k: int | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        recent: bool = False,
     ) -> list[Passage]:
-        from .retrieve import retrieve
+        """The top-k passages; `recent` favours newer articles among the relevant ones."""
+        from .retrieve import prefer_recent, retrieve
 
         store = self.store  # a missing or mismatched index fails before the model loads
         vector = self.embedder.encode_cached([question])[0]
@@ -102,30 +109,53 @@ class Engine:
         if store.manifest.get("lead_tokens") and self.settings.lead_weight:  # article vectors
             lead_vector = self.embedder.articles.encode_cached([question])[0]
         top_k = top_k or self.settings.top_k
+        depth = top_k * 2 if recent else top_k
         model = self.answer_model if self.settings.rerank_depth else None
         passages = retrieve(
             store,
             question,
             vector,
-            max(top_k, self.settings.rerank_depth) if model else top_k,
+            max(depth, self.settings.rerank_depth) if model else depth,
             filters,
             self.settings.rrf_k,
             lead_vector,
             self.settings.lead_weight,
         )
-        if model is None:
-            return passages
-        from .rerank import rerank
+        if model is not None:
+            from .rerank import rerank
 
-        encode = self.embedder.encode_cached
-        reranked = rerank(question, passages, vector, model, encode, self.settings.lexical_weight)
-        return reranked[:top_k]
+            encode = self.embedder.encode_cached
+            weight = self.settings.lexical_weight
+            passages = rerank(question, passages, vector, model, encode, weight)[:depth]
+        return prefer_recent(passages, top_k) if recent else passages[:top_k]
+
+    def search(
+        self,
+        query: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        as_of: str | date | None = None,
+    ) -> tuple[list[Passage], Period]:
+        """The passages an answer to `query` reads as of a day, and the period its time words
+        asked for (nothing published after the as-of day; "latest" favours newer articles)."""
+        from .when import parse_as_of, read_period
+
+        period = read_period(query, parse_as_of(as_of))
+        return self.retrieve(query, top_k, period.filters(filters), period.recent), period
 
     def ask(
-        self, question: str, top_k: int | None = None, filters: Filters | None = None
+        self,
+        question: str,
+        top_k: int | None = None,
+        filters: Filters | None = None,
+        as_of: str | date | None = None,
     ) -> Answer:
-        """Answer from the articles: every sentence cited and checked, or an abstention."""
-        return self.chat(question, None, top_k, filters)
+        """Answer from the articles: every sentence cited and checked, or an abstention.
+
+        `as_of` (YYYY-MM-DD, default today) is the day the question is asked on: articles
+        published after it are not used, and its time words ("last week") count from it.
+        """
+        return self.chat(question, None, top_k, filters, as_of)
 
     def chat(
         self,
@@ -133,10 +163,11 @@ class Engine:
         history: Sequence[Any] | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
+        as_of: str | date | None = None,
     ) -> Answer:
         """ask() for a conversation: a follow-up is made standalone before retrieval."""
         answer: Answer | None = None
-        for item in self.stream(message, history, top_k, filters):
+        for item in self.stream(message, history, top_k, filters, as_of):
             if isinstance(item, Answer):
                 answer = item
         assert answer is not None
@@ -165,19 +196,22 @@ class Engine:
         history: Sequence[Any] | None = None,
         top_k: int | None = None,
         filters: Filters | None = None,
+        as_of: str | date | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is written, then the verified Answer (always last)."""
         from .errors import LLMFailed, RagError
+        from .when import parse_as_of
 
         question = question.strip()
         if not question:
             raise RagError("the question is empty — type a question about the articles")
+        day = parse_as_of(as_of)
         t0 = time.perf_counter()
         from .followup import plain_question
 
         query = plain_question(question)
         query = self.condense(query, history) if history else query
-        passages = self.retrieve(query, top_k, filters)
+        passages, period = self.search(query, top_k, filters, day)
         t1 = time.perf_counter()
         vector = self.embedder.encode_cached([query])[0]
         draft: Answer | Reply | None = None
@@ -203,6 +237,8 @@ class Engine:
             question=question,
             timings=timings,
             query=query if query != question else None,
+            as_of=day.isoformat(),
+            period=period.to_dict() if period.dated or period.recent else None,
         )
 
     @property

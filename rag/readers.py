@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import RejectedFile
 from .settings import Settings
+from .text import MONTHS, words
 from .types import Article
 
 MAX_TITLE_CHARS = 140
@@ -85,7 +86,8 @@ def read_text(src: SourceFile, text: str, markdown: bool) -> Article:
     if markdown:
         title = title.lstrip("#").strip()
     title = shorten(title)
-    return Article(src.base_id, title or src.path.stem, text, path=str(src.path))
+    stem = src.path.stem
+    return Article(src.base_id, title or stem, text, published=dateline(text), path=str(src.path))
 
 
 def read_html(src: SourceFile, html: str) -> Article:
@@ -117,7 +119,7 @@ def read_html(src: SourceFile, html: str) -> Article:
         shorten(title or _first_line(text)),
         text,
         source=meta.get("sitename") or None,
-        published=normalise_date(meta.get("date") or _meta_tag(soup, _DATE_TAGS)),
+        published=normalise_date(meta.get("date") or _meta_tag(soup, _DATE_TAGS)) or dateline(text),
         url=str(url) if url else None,
         author=meta.get("author") or None,
         path=str(src.path),
@@ -168,7 +170,8 @@ def read_pdf(src: SourceFile, data: bytes) -> Article:
         raise RejectedFile("the PDF has no extractable text (scanned images?)")
     title = shorten((info.title if info and info.title else "") or _first_line(text))
     author = info.author if info and info.author else None
-    return Article(src.base_id, title, text, author=author, path=str(src.path))
+    published = dateline(text)
+    return Article(src.base_id, title, text, author=author, published=published, path=str(src.path))
 
 
 def read_feed(src: SourceFile, text: str, limits: Limits) -> tuple[list[Article], list[Rejection]]:
@@ -228,7 +231,7 @@ def _feed_article(src: SourceFile, n: int, rec: Any) -> Article:
         shorten(field("title") or _first_line(text)),
         text,
         source=field("source"),
-        published=normalise_date(field("published")),
+        published=normalise_date(_first(field, DATE_FIELDS)) or dateline(text),
         url=field("url"),
         author=field("author"),
         path=str(src.path),
@@ -261,3 +264,48 @@ def normalise_date(value: str | None) -> str | None:
         return parsedate_to_datetime(value).date().isoformat()
     except (TypeError, ValueError, IndexError):
         return value
+
+
+#: A feed record's publication date, by the first of these fields it has.
+DATE_FIELDS = ("published", "publish_date", "published_at", "pubDate", "date")
+
+
+def _first(field: Any, names: tuple[str, ...]) -> str | None:
+    return next((v for v in map(field, names) if v), None)
+
+
+#: Characters under the headline searched for a dateline.
+DATELINE_CHARS = 240
+
+
+def dateline(text: str) -> str | None:
+    """The date under a headline ("LONDON, 14 March 2023 —", "Published: 2023-03-14") as
+    YYYY-MM-DD; None unless day, month and year are all written (unknown stays unknown).
+
+    >>> dateline("Bridge shuts\\nLONDON, 14 March 2023 — The bridge will close.")
+    '2023-03-14'
+    >>> dateline("Bridge shuts\\nLONDON, 14 March — The bridge will close.") is None
+    True
+    """
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    head = " ".join(lines[:3])[:DATELINE_CHARS]
+    if not any(ch.isdigit() for ch in head):
+        return None
+    import warnings
+
+    from dateparser.search import search_dates
+
+    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"}
+    with warnings.catch_warnings():  # dateparser warns about the local timezone: dates only here
+        warnings.simplefilter("ignore")
+        hits = search_dates(head, languages=["en"], settings=settings) or []  # type: ignore[arg-type]
+    for phrase, when in hits:
+        said = words(phrase)
+        numbers = [w for w in said if w.isdigit()]
+        # a calendar date, not "in 14 days": a month named, or day, month and year in digits
+        if any(len(w) == 4 for w in numbers) and (_MONTH_WORDS & set(said) or len(numbers) >= 3):
+            return str(when.date().isoformat())
+    return None
+
+
+_MONTH_WORDS = frozenset(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
-from .index import Filters, Store  # Filters is imported from here too (the UI, tests)
+from .index import (
+    Filters,
+    Store,
+    published_day,
+)  # Filters is imported from here too (the UI, tests)
 from .types import Passage
 
 
@@ -128,3 +134,25 @@ def retrieve(
             n = len(passages) + 1
             passages.append(Passage(got.chunk, got.article, scores[cid], n, vectors.get(cid)))
     return passages
+
+
+def prefer_recent(passages: list[Passage], top_k: int) -> list[Passage]:
+    """The top_k of `passages` (best first) by relevance and recency together, for "latest".
+
+    Reciprocal rank fusion of the relevance order and the newest-first order; undated articles
+    count as the oldest. Relevance still counts: the newest article on another subject does
+    not win on its date alone.
+
+    >>> from .types import Article, Chunk
+    >>> def p(doc, day, rank):
+    ...     a = Article(doc, doc, "x", published=day)
+    ...     return Passage(Chunk(f"{doc}#0", doc, 0, 0, 1, "x", ((0, 1),)), a, 0.0, rank)
+    >>> [x.chunk.doc_id for x in prefer_recent([p("old", "2024-01-01", 1),
+    ...     p("mid", "2024-06-01", 2), p("new", "2025-01-01", 3)], 2)]
+    ['new', 'old']
+    """
+    by_date = sorted(passages, key=lambda p: published_day(p.article.published) or 0, reverse=True)
+    order = fuse([[p.chunk.chunk_id for p in passages], [p.chunk.chunk_id for p in by_date]])
+    place = {cid: i for i, (cid, _) in enumerate(order)}
+    chosen = sorted(passages, key=lambda p: place[p.chunk.chunk_id])[:top_k]
+    return [replace(p, rank=n) for n, p in enumerate(chosen, start=1)]

@@ -56,6 +56,15 @@ def terms(text: str) -> list[str]:
     return out
 
 
+def words(text: str) -> list[str]:
+    """Lower-cased word tokens, none dropped or stemmed.
+
+    >>> words("The latest, so far?")
+    ['the', 'latest', 'so', 'far']
+    """
+    return [m.group() for m in _TERM.finditer(text.lower())]
+
+
 def normalise(text: str) -> str:
     """Lowercase, punctuation and articles (a, an, the) removed, whitespace collapsed.
 

@@ -109,6 +109,9 @@ class Answer:
     backend: str = "extractive"
     fallback: str | None = None  # why the LLM's answer was replaced by an extractive one
     query: str | None = None  # the standalone question retrieved for, when a follow-up
+    as_of: str | None = None  # YYYY-MM-DD: nothing published after it was used
+    # the publication dates the question's time words asked for: {from, to, recent, phrase}
+    period: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `rag ask --json` shape."""
@@ -127,4 +130,6 @@ class Answer:
             "backend": self.backend,
             "fallback": self.fallback,
             "query": self.query,
+            "as_of": self.as_of,
+            "period": self.period,
         }

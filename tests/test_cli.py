@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -66,7 +67,10 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
         "backend",
         "fallback",
         "query",
+        "as_of",
+        "period",
     }
+    assert out["as_of"] == date.today().isoformat() and out["period"] is None
     assert out["backend"] == "extractive" and out["fallback"] is None
     assert out["abstained"] is False and "Mira Okafor" in out["answer"]
     assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
@@ -89,6 +93,16 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
     for s in out["sentences"]:
         assert set(s) == {"text", "citations", "support"} and s["support"] == "supported"
         assert all(n in {c["n"] for c in out["citations"]} for n in s["citations"])
+
+
+def test_ask_as_of_a_day_before_the_article_does_not_use_it(index: Path, workdir: Path) -> None:
+    question = ["ask", "Who won the Brenholt chess tournament?", "--json"]
+    before = json.loads(run([*question, "--as-of", "2025-05-01"], index, workdir).stdout)
+    assert before["as_of"] == "2025-05-01" and "Mira Okafor" not in before["answer"]
+    after = json.loads(run([*question, "--as-of", "2025-05-02"], index, workdir).stdout)
+    assert "Mira Okafor" in after["answer"]  # published 2025-05-02: the as-of day counts
+    bad = run([*question, "--as-of", "May 2025"], index, workdir)
+    assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stderr and not bad.stdout
 
 
 def test_txt_offsets_index_the_file_itself(index: Path, workdir: Path) -> None:

@@ -55,7 +55,7 @@ def test_filters_reach_retrieval(engine: Engine) -> None:
     wire = Filters(sources=("Northern Wire",))
     docs = {p.article.doc_id for p in engine.retrieve("council vote harvest bridge", filters=wire)}
     assert docs == {"feeds/wire/0", "feeds/wire/1"}
-    june = Filters(published_from="2031-06-15", published_to="2031-06-30")
+    june = Filters(published_from="2025-06-15", published_to="2025-06-30")
     assert {p.article.doc_id for p in engine.retrieve("news", filters=june)} == {"feeds/wire/1"}
 
 

@@ -81,17 +81,17 @@ def test_a_date_range_admits_only_articles_with_a_date(fresh: Engine, tmp_path: 
         {
             "title": "Vellmar ferry fares rise",
             "text": "Vellmar ferry fares rise by a tenth.",
-            "published": "2031-06-20",
+            "published": "2025-06-20",
         },
         {
             "title": "Vellmar ferry timetable changes",
             "text": "The Vellmar ferry sails hourly.",
-            "published": "Spring 2031",
+            "published": "Spring 2025",
         },  # kept as written: not a date a range can place
     ]
     feed.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     fresh.ingest([feed])
-    since = Filters(published_from="2031-06-01")  # "Spring…" sorts after "2031-…" as text
+    since = Filters(published_from="2025-06-01")  # "Spring…" sorts after "2025-…" as text
     for question in ("Vellmar ferry timetable", "When does the Vellmar ferry sail?"):
         docs = {p.article.doc_id for p in fresh.retrieve(question, filters=since)}
         assert docs == {"feed/0"}, docs

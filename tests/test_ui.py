@@ -303,9 +303,14 @@ def test_api_returns_the_ask_json_shape(server: str, ui_engine: Engine) -> None:
 
     result = Client(server, verbose=False).predict(SEED_QUESTION, api_name="/ask")
     keys = {"question", "answer", "abstained", "sentences", "citations", "related", "timings_ms"}
-    keys |= {"backend", "fallback", "query"}
+    keys |= {"backend", "fallback", "query", "as_of", "period"}
     assert set(result) == keys
     assert result["citations"] == ui_engine.ask(SEED_QUESTION).to_dict()["citations"]
+    # the API's as_of field; the seed article is undated, so nothing says it came later
+    early = Client(server, verbose=False).predict(SEED_QUESTION, "2000-01-01", api_name="/ask")
+    assert early["as_of"] == "2000-01-01" and early["citations"] == result["citations"]
+    with pytest.raises(Exception, match="YYYY-MM-DD"):
+        Client(server, verbose=False).predict(SEED_QUESTION, "January 2000", api_name="/ask")
 
 
 @pytest.mark.slow

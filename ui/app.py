@@ -52,7 +52,7 @@ def _chat_tab(h: Handlers) -> Any:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chat, box, send = _chat_column()
-            top_k, outlets, start, end = _settings(h)
+            top_k, outlets, start, end, as_of = _settings(h)
         with gr.Column(scale=2):
             sources = gr.HTML(
                 render_panel([]),
@@ -64,7 +64,7 @@ def _chat_tab(h: Handlers) -> Any:
                 head=style,
                 js_on_load=cite_js,
             )
-    inputs = [box, chat, turns, top_k, outlets, start, end]
+    inputs = [box, chat, turns, top_k, outlets, start, end, as_of]
     outputs = [chat, box, sources, turns]
     for event in (send.click, box.submit):
         event(
@@ -103,7 +103,7 @@ def _chat_column() -> tuple[Any, Any, Any]:
     return chat, box, send
 
 
-def _settings(h: Handlers) -> tuple[Any, Any, Any, Any]:
+def _settings(h: Handlers) -> tuple[Any, Any, Any, Any, Any]:
     with gr.Accordion("Settings", open=False, elem_id="settings"):
         top_k = gr.Slider(1, 30, value=h.engine.settings.top_k, step=1, label="Passages (top-k)")
         outlets = gr.Dropdown(
@@ -112,7 +112,12 @@ def _settings(h: Handlers) -> tuple[Any, Any, Any, Any]:
         with gr.Row():
             start = gr.Textbox(label="Published from", placeholder="YYYY-MM-DD", elem_id="from")
             end = gr.Textbox(label="Published to", placeholder="YYYY-MM-DD", elem_id="to")
-    return top_k, outlets, start, end
+        as_of = gr.Textbox(
+            label="Answer as of (later articles are not used; time words count from it)",
+            placeholder="YYYY-MM-DD (empty: today)",
+            elem_id="as-of",
+        )
+    return top_k, outlets, start, end, as_of
 
 
 def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:

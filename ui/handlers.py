@@ -17,7 +17,7 @@ import gradio as gr
 from rag.errors import RagError
 from rag.text import strip_markers
 from rag.types import Answer
-from ui.inputs import make_filters, stage_uploads
+from ui.inputs import make_filters, parse_day, stage_uploads
 from ui.render import (
     Turn,
     clip,
@@ -68,6 +68,7 @@ class Handlers:
         outlets: list[str] | None,
         start: str,
         end: str,
+        as_of: str = "",
     ) -> Iterator[tuple[Any, ...]]:
         """Chat submit: yields (chat, question box, sources panel, turns) as the answer streams.
 
@@ -81,7 +82,9 @@ class Handlers:
         try:
             k = int(top_k) if top_k else None
             filters = make_filters(outlets, start, end) or None
-            for item in self.engine.stream(question, follow_up_history(turns), k, filters):
+            day = parse_day("'answer as of'", as_of)
+            history = follow_up_history(turns)
+            for item in self.engine.stream(question, history, k, filters, day):
                 if isinstance(item, Answer):
                     answer = item
                 else:  # the model's words as they come; replaced by the checked answer
@@ -103,10 +106,11 @@ class Handlers:
         found = {c.doc_id: self.engine.article(c.doc_id) for c in answer.citations + answer.related}
         return {doc_id: article for doc_id, article in found.items() if article is not None}
 
-    def ask_api(self, question: str) -> dict[str, Any]:
-        """Answer a question about the articles; returns the `rag ask --json` dict."""
+    def ask_api(self, question: str, as_of: str = "") -> dict[str, Any]:
+        """Answer a question about the articles as of a day (YYYY-MM-DD, empty: today);
+        returns the `rag ask --json` dict."""
         try:
-            return self.engine.ask(question).to_dict()
+            return self.engine.ask(question, as_of=as_of or None).to_dict()
         except RagError as err:
             raise gr.Error(str(err)) from err
 

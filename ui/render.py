@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rag.text import TRAILING_MARKERS, find_markers
+from rag.when import describe_period
 
 if TYPE_CHECKING:
     from rag.types import Answer, AnswerSentence, Article, Citation
@@ -101,6 +102,9 @@ def render_meta(answer: Answer) -> str:
             f'<p class="fallback">The language model failed ({esc(answer.fallback)}); this '
             "answer was extracted directly from the articles instead.</p>"
         )
+    period = describe_period(answer.period, answer.as_of)
+    if period:
+        notice += f'<p class="period">Searched {esc(period)}.</p>'
     return notice + (
         f'<small class="meta">{esc(answer.backend)} · retrieve {t.get("retrieve", 0):.0f} ms'
         f" · total {t.get('total', 0):.0f} ms</small>"

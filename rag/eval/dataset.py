@@ -30,6 +30,7 @@ class Item:
     answerable: bool
     choices: list[str] | None = None
     choice: int | None = None
+    as_of: str | None = None  # YYYY-MM-DD the question is asked on (default today)
 
 
 def load_set(path: Path, limit: int | None = None) -> list[Item]:
@@ -48,6 +49,7 @@ def load_set(path: Path, limit: int | None = None) -> list[Item]:
                     bool(r.get("answerable", True)),
                     r.get("choices"),
                     r.get("choice"),
+                    r.get("as_of"),
                 )
             )
         except (json.JSONDecodeError, KeyError, TypeError) as err:

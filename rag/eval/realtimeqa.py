@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from ..errors import RagError
+from ..readers import normalise_date
 
 if TYPE_CHECKING:
     from ..embed import Embedder
@@ -154,6 +155,7 @@ def _item(q: dict[str, Any], doc: str, passage: str) -> dict[str, Any]:
         "answerable": True,
         "choices": q["choices"],
         "choice": right,
+        "as_of": normalise_date(q.get("question_date")),
     }
 
 

@@ -58,9 +58,9 @@ def ask_items(items: list[Item], engine: Any, label: str, progress: bool | None)
     outcomes = []
     for item in _progress(items, label, progress):
         t = time.perf_counter()
-        answer = engine.ask(item.question, top_k)
+        answer = engine.ask(item.question, top_k, as_of=item.as_of)
         ms = (time.perf_counter() - t) * 1000
-        retrieved = engine.retrieve(item.question, top_k)  # what ask() read
+        retrieved, _ = engine.search(item.question, top_k, as_of=item.as_of)  # what ask() read
         spans = tuple((p.chunk.doc_id, p.chunk.char_start, p.chunk.char_end) for p in retrieved)
         outcomes.append(Outcome(answer, spans, ms))
     return outcomes

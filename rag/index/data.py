@@ -36,14 +36,19 @@ def published_day(published: str | None) -> int | None:
 
 @dataclass(frozen=True)
 class Filters:
-    """Restrict retrieval to some outlets and/or a publication date range (inclusive)."""
+    """Restrict retrieval to some outlets and/or a publication date range (inclusive).
+
+    `as_of` drops articles published after it but, unlike `published_to`, keeps undated ones:
+    nothing says they came later.
+    """
 
     sources: tuple[str, ...] = ()
     published_from: str | None = None  # YYYY-MM-DD
     published_to: str | None = None
+    as_of: str | None = None  # YYYY-MM-DD
 
     def __bool__(self) -> bool:
-        return bool(self.sources or self.published_from or self.published_to)
+        return bool(self.sources or self.published_from or self.published_to or self.as_of)
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,10 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
 CREATE INDEX IF NOT EXISTS sentence_vectors_doc ON sentence_vectors(doc_id);
 CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB NOT NULL);
 """
+#: An article dated after the `?` date (undated ones never are).
+_LATER = (
+    "published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND substr(published, 1, 10) > ?"
+)
 #: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
 SENTENCE_VECTORS = "float16"
 #: Keys per `IN (...)` statement, well under SQLite's bound on parameters (999 before 3.32).
@@ -275,8 +279,16 @@ class Records:
         if filters.published_to:
             sql.append("substr(published, 1, 10) <= ?")
             params.append(filters.published_to[:10])
+        if filters.as_of:
+            sql.append(f"NOT ({_LATER})")
+            params.append(filters.as_of[:10])
         rows = self._rows(f"SELECT doc_id FROM articles WHERE {' AND '.join(sql)}", tuple(params))
         return {r[0] for r in rows}
+
+    def later(self, as_of: str) -> tuple[set[str], int]:
+        """Articles dated after `as_of`, and how many chunks they hold."""
+        rows = self._rows(f"SELECT doc_id, n_chunks FROM articles WHERE {_LATER}", (as_of[:10],))
+        return {r[0] for r in rows}, sum(r[1] for r in rows)
 
     def without_article_vectors(self) -> list[str]:
         """Doc ids of articles stored before article vectors existed (a schema-2 index)."""

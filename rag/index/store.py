@@ -162,7 +162,14 @@ class Store:
         total = self.chunk_count()
         if total == 0:
             return []
-        return self.vectors.nearest(vector, min(n, total), filters or Filters())
+        filters = filters or Filters()
+        if not filters.as_of:
+            return self.vectors.nearest(vector, min(n, total), filters)
+        # subtle: Chroma cannot keep undated chunks under a date bound, so ask for as many more
+        # as there are chunks dated after the as-of date and drop those (none, asked today)
+        later, extra = self.records.later(filters.as_of)
+        found = self.vectors.nearest(vector, min(n + extra, total), filters)
+        return [cid for cid in found if cid.rsplit("#", 1)[0] not in later][:n]
 
     def lexical(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
         """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""
