@@ -27,6 +27,7 @@ from .ingest import (
     iter_articles,
     record_hash,
 )
+from .metadata import not_sentences
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
 from .types import Article, Chunk
@@ -79,6 +80,9 @@ def chunk_article(article: Article, embedder: Embedder, overlap: int = 0) -> lis
     title_tokens = embedder.count_tokens([article.title[:TITLE_CHARS]])[0]
     budget = embedder.max_tokens - 2 - title_tokens  # 2: the [CLS] and [SEP] tokens
     spans = split_sentences(article.text)
+    skip = not_sentences(article.text)  # front matter, byline and date lines, credits
+    kept = [s for s in spans if not any(a <= s[0] and s[1] <= b for a, b in skip)]
+    spans = kept or spans
     return make_chunks(article.doc_id, article.text, spans, embedder.count_tokens, budget, overlap)
 
 

@@ -15,7 +15,17 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from .errors import IngestError, RejectedFile
-from .readers import Limits, Rejection, SourceFile, read_feed, read_html, read_pdf, read_text
+from .metadata import sidecar
+from .readers import (
+    Limits,
+    Rejection,
+    SourceFile,
+    read_feed,
+    read_html,
+    read_pdf,
+    read_text,
+    with_fields,
+)
 from .settings import Settings
 from .types import Article
 
@@ -39,7 +49,10 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Rejection], list
         if not given.exists():
             raise IngestError(f"{given} does not exist — check the path and run `rag ingest` again")
         if given.is_file():
-            if given.suffix.lower() in SUPPORTED:
+            if is_sidecar(given):
+                why = "a sidecar of metadata — ingest the article file it sits beside"
+                rejected.append(Rejection(str(given), why))
+            elif given.suffix.lower() in SUPPORTED:
                 files.append(SourceFile(given, given.parent))
             else:
                 rejected.append(Rejection(str(given), _unsupported(given)))
@@ -58,7 +71,7 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Rejection], list
             dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
             for name in sorted(filenames):
                 path = Path(dirpath) / name
-                if name.startswith(".") or name.lower() == "readme.md":
+                if name.startswith(".") or name.lower() == "readme.md" or is_sidecar(path):
                     continue
                 if path.suffix.lower() not in SUPPORTED:
                     skipped.append(str(path))
@@ -67,6 +80,11 @@ def discover(paths: list[Path]) -> tuple[list[SourceFile], list[Rejection], list
                 else:
                     files.append(SourceFile(path, given))
     return files, rejected, skipped
+
+
+def is_sidecar(path: Path) -> bool:
+    """`story.meta.json`: metadata for `story.txt` (or .md, .html, .pdf), not an article."""
+    return path.name.lower().endswith(".meta.json")
 
 
 def _unsupported(path: Path) -> str:
@@ -90,22 +108,33 @@ def read_file(
         data = src.path.read_bytes()
     except OSError as err:
         raise RejectedFile(f"cannot read file: {err.strerror or err}") from err
+    if suffix in FEED_TYPES:
+        return read_feed(src, _text_of(data), limits)
+    return [with_fields(_read_one(src, data, limits), sidecar(src.path))], []
+
+
+def _read_one(src: SourceFile, data: bytes, limits: Limits) -> Article:
+    """A file holding one article (text, Markdown, HTML or PDF)."""
+    suffix = src.path.suffix.lower()
     if suffix in PDF_TYPES:
         article = read_pdf(src, data)
         limits.check_text(article.text)
-        return [article], []
+        return article
+    text = _text_of(data)
+    if suffix in TEXT_TYPES:
+        limits.check_text(text)
+        return read_text(src, text, markdown=suffix == ".md")
+    limits.check_text(text, HTML_MARKUP_FACTOR)  # before parsing: slow on huge pages
+    article = read_html(src, text)
+    limits.check_text(article.text)
+    return article
+
+
+def _text_of(data: bytes) -> str:
     text = decode_text(data)
     if not text.strip():
         raise RejectedFile("empty file — nothing to index")
-    if suffix in TEXT_TYPES:
-        limits.check_text(text)
-        return [read_text(src, text, markdown=suffix == ".md")], []
-    if suffix in HTML_TYPES:
-        limits.check_text(text, HTML_MARKUP_FACTOR)  # before parsing: slow on huge pages
-        article = read_html(src, text)
-        limits.check_text(article.text)
-        return [article], []
-    return read_feed(src, text, limits)
+    return text
 
 
 def decode_text(data: bytes) -> str:

@@ -6,14 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .errors import RejectedFile
+from .metadata import dateline, front_matter, header
 from .settings import Settings
-from .text import MONTHS, words
 from .types import Article
 
 MAX_TITLE_CHARS = 140
@@ -82,12 +82,34 @@ def _first_line(text: str) -> str:
 
 
 def read_text(src: SourceFile, text: str, markdown: bool) -> Article:
-    title = _first_line(text)
+    """Plain text: the first line is the headline; front matter and the lines under the
+    headline (outlet, byline, date) give the metadata (rag/metadata.py)."""
+    meta, block = front_matter(text)
+    body = text[block[1] :] if block else text
+    head, _ = header(text, block[1] if block else 0)
+    fields = {**head, **meta}
+    title = _first_line(body)
     if markdown:
         title = title.lstrip("#").strip()
-    title = shorten(title)
-    stem = src.path.stem
-    return Article(src.base_id, title or stem, text, published=dateline(text), path=str(src.path))
+    return Article(
+        src.base_id,
+        shorten(fields.get("title") or title) or src.path.stem,
+        text,
+        source=fields.get("source"),
+        published=normalise_date(fields.get("published")) or dateline(body),
+        url=fields.get("url"),
+        author=fields.get("author"),
+        path=str(src.path),
+    )
+
+
+def with_fields(article: Article, fields: dict[str, str]) -> Article:
+    """The article with metadata fields (from a sidecar) put over its own."""
+    if not fields:
+        return article
+    if "published" in fields:
+        fields = {**fields, "published": normalise_date(fields["published"]) or ""}
+    return replace(article, **{k: (shorten(v) if k == "title" else v) for k, v in fields.items()})
 
 
 def read_html(src: SourceFile, html: str) -> Article:
@@ -272,40 +294,3 @@ DATE_FIELDS = ("published", "publish_date", "published_at", "pubDate", "date")
 
 def _first(field: Any, names: tuple[str, ...]) -> str | None:
     return next((v for v in map(field, names) if v), None)
-
-
-#: Characters under the headline searched for a dateline.
-DATELINE_CHARS = 240
-
-
-def dateline(text: str) -> str | None:
-    """The date under a headline ("LONDON, 14 March 2023 —", "Published: 2023-03-14") as
-    YYYY-MM-DD; None unless day, month and year are all written (unknown stays unknown).
-
-    >>> dateline("Bridge shuts\\nLONDON, 14 March 2023 — The bridge will close.")
-    '2023-03-14'
-    >>> dateline("Bridge shuts\\nLONDON, 14 March — The bridge will close.") is None
-    True
-    """
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    head = " ".join(lines[:3])[:DATELINE_CHARS]
-    if not any(ch.isdigit() for ch in head):
-        return None
-    import warnings
-
-    from dateparser.search import search_dates
-
-    settings = {"REQUIRE_PARTS": ["day", "month", "year"], "PREFER_DATES_FROM": "past"}
-    with warnings.catch_warnings():  # dateparser warns about the local timezone: dates only here
-        warnings.simplefilter("ignore")
-        hits = search_dates(head, languages=["en"], settings=settings) or []  # type: ignore[arg-type]
-    for phrase, when in hits:
-        said = words(phrase)
-        numbers = [w for w in said if w.isdigit()]
-        # a calendar date, not "in 14 days": a month named, or day, month and year in digits
-        if any(len(w) == 4 for w in numbers) and (_MONTH_WORDS & set(said) or len(numbers) >= 3):
-            return str(when.date().isoformat())
-    return None
-
-
-_MONTH_WORDS = frozenset(MONTHS) | {m[:3] for m in MONTHS} | {"sept"}

@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
 
+from rag.embed import Embedder
 from rag.errors import IngestError, RejectedFile
+from rag.indexer import chunk_article
 from rag.ingest import SourceFile, decode_text, discover, read_file
 from rag.readers import normalise_date
 
@@ -21,8 +24,16 @@ def test_txt_text_is_the_file_unchanged_and_headline_is_first_line() -> None:
     assert not bad
     assert article.text == SEED.read_bytes().decode("utf-8")
     assert article.doc_id == "000_f647ec2645e8b019"
+    # its sidecar, seeds/000_f647ec2645e8b019.meta.json, names the outlet and a headline
+    assert article.title.startswith("Lammy raised Grok") and article.source == "POLITICO"
+
+
+def test_a_headline_is_the_first_line_cut_to_length(tmp_path: Path) -> None:
+    path = tmp_path / "long.txt"
+    path.write_text(SEED.read_text(encoding="utf-8"), encoding="utf-8")
+    [article], _ = read(path)
     assert article.title.startswith("LONDON – Britain’s Deputy Prime Minister")
-    assert len(article.title) <= 141
+    assert len(article.title) <= 141 and article.source is None
 
 
 def test_markdown_headline_loses_its_hashes() -> None:
@@ -133,3 +144,71 @@ def test_dates_are_normalised() -> None:
     assert normalise_date("Fri, 06 Jan 2023 10:00:00 GMT") == "2023-01-06"
     assert normalise_date("6 January 2023") == "2023-01-06"
     assert normalise_date("sometime") == "sometime"
+
+
+PORTHAVEN = """Porthaven solar farm approved
+Porthaven Gazette
+By Jane Marsh
+12 March 2025
+
+The Porthaven council approved a 40-hectare solar farm on Tuesday.
+The farm will power about 9,000 homes, the developer said.
+Tom Ellis contributed reporting.
+"""
+
+
+def test_outlet_byline_and_date_lines_are_metadata_not_sentences(
+    tmp_path: Path, embedder: Embedder
+) -> None:
+    path = tmp_path / "solar.txt"
+    path.write_text(PORTHAVEN)
+    [a], _ = read(path)
+    assert (a.title, a.source, a.author, a.published) == (
+        "Porthaven solar farm approved",
+        "Porthaven Gazette",
+        "Jane Marsh",
+        "2025-03-12",
+    )
+    assert a.text == PORTHAVEN  # offsets still index the file
+    quoted = {a.text[s:e] for c in chunk_article(a, embedder) for s, e in c.sentences}
+    assert "The farm will power about 9,000 homes, the developer said." in quoted
+    assert not quoted & {"Porthaven Gazette", "By Jane Marsh", "12 March 2025"}
+    assert "Tom Ellis contributed reporting." not in quoted
+
+
+def test_a_short_line_under_the_headline_alone_is_not_an_outlet(tmp_path: Path) -> None:
+    path = tmp_path / "sub.txt"
+    path.write_text("Harbour reopens\nBackground\nThe harbour closed in May.\n")
+    [a], _ = read(path)
+    assert a.source is None
+
+
+def test_front_matter_gives_metadata(tmp_path: Path, embedder: Embedder) -> None:
+    path = tmp_path / "fm.md"
+    text = "---\ntitle: Solar farm approved\noutlet: Porthaven Gazette\ndate: 2025-03-12\n"
+    text += "url: https://gazette.example/solar\n---\n# Solar farm\n\nThe council approved it.\n"
+    path.write_text(text)
+    [a], _ = read(path)
+    assert (a.title, a.source, a.published, a.url) == (
+        "Solar farm approved",
+        "Porthaven Gazette",
+        "2025-03-12",
+        "https://gazette.example/solar",
+    )
+    quoted = {a.text[s:e] for c in chunk_article(a, embedder) for s, e in c.sentences}
+    assert "The council approved it." in quoted and not any("outlet" in q for q in quoted)
+
+
+def test_a_sidecar_gives_metadata_and_is_not_an_article(tmp_path: Path) -> None:
+    (tmp_path / "solar.txt").write_text(PORTHAVEN)
+    meta = {"source": "Gazette Online", "published": "March 13, 2025", "url": "https://g.example"}
+    (tmp_path / "solar.meta.json").write_text(json.dumps(meta))
+    files, rejected, skipped = discover([tmp_path])
+    assert [f.path.name for f in files] == ["solar.txt"] and not rejected and not skipped
+    [a], _ = read(tmp_path / "solar.txt")
+    assert (a.source, a.published, a.url) == ("Gazette Online", "2025-03-13", "https://g.example")
+    _, rejected, _ = discover([tmp_path / "solar.meta.json"])
+    assert "sidecar" in rejected[0].reason
+    (tmp_path / "solar.meta.json").write_text("{not json")
+    with pytest.raises(RejectedFile, match=r"sidecar solar\.meta\.json is not valid JSON"):
+        read(tmp_path / "solar.txt")
