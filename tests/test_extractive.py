@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rag.answer.extractive import ExtractiveBackend
+from rag.attribution import attributed
 from rag.embed import Embedder
+from rag.engine import Engine
 from rag.segment import split_sentences
 from rag.settings import Settings
 from rag.types import Article, Chunk, Passage
+
+from .conftest import make_settings
 
 
 def passage(text: str) -> Passage:
@@ -80,3 +86,26 @@ def test_named_days_in_a_question_ask_for_no_date(embedder: Embedder) -> None:
     text = "Voters at the Election Day polls reported long queues and broken machines."
     abstained, answer = ask(embedder, "What Election Day problems did voters report?", text)
     assert not abstained and "broken machines" in answer
+
+
+def test_a_quoted_sentence_is_cited_with_its_speaker(seeded: Path, embedder: Embedder) -> None:
+    """The seed quotes Starmer over two sentences; the second names no speaker and, quoted
+    alone under a question about Musk, read as Musk's words."""
+    engine = Engine(make_settings(seeded), embedder)
+    grip = "X has got to get a grip of this"
+    for question in ("What did Elon Musk say about Ofcom?", "Who owns X?"):
+        answer = engine.ask(question)
+        quoted = [c.quote for c in answer.citations if grip in c.quote]
+        assert quoted, answer.text  # the quotation is still what answers
+        assert all("Keir Starmer said" in q for q in quoted)
+        spans = [(c.doc_id, c.char_start, c.char_end) for c in answer.citations]
+        for doc, s, e in spans:  # and no citation is repeated inside another
+            assert not any(d == doc and a <= s and e <= b and (a, b) != (s, e) for d, a, b in spans)
+
+
+def test_a_quote_followed_by_its_speaker_takes_the_speaker_in() -> None:
+    text = "“We acted within hours.” The regulator said so on Friday. It will report in May."
+    start, end = attributed(text, 0, text.index(" The"))
+    assert text[start:end] == "“We acted within hours.” The regulator said so on Friday."
+    plain = "The regulator acted within hours. It will report in May."
+    assert attributed(plain, 0, plain.index(" It")) == (0, plain.index(" It"))

@@ -20,6 +20,7 @@ from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
+from .citing import cite, numbered
 from .parts import question_parts
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
@@ -144,23 +145,6 @@ class Scored:
     @property
     def text(self) -> str:
         return self.passage.article.text[self.start : self.end]
-
-
-def cite(passage: Passage, start: int, end: int, n: int | None) -> Citation:
-    """A citation of article text [start, end) found in a retrieved passage."""
-    a = passage.article
-    return Citation(
-        a.doc_id,
-        a.title,
-        a.source,
-        a.published,
-        a.url,
-        passage.chunk.chunk_id,
-        start,
-        end,
-        a.text[start:end],
-        n,
-    )
 
 
 def abstention_text(question: str) -> str:
@@ -288,7 +272,7 @@ class ExtractiveBackend:
             chosen = self.each_part(parts, scored, chosen, vectors)
         if not chosen:
             return Answer(question, abstention_text(question), (), (), self.related(scored), True)
-        citations = tuple(cite(c.passage, c.start, c.end, n) for n, c in enumerate(chosen, 1))
+        citations = numbered(cite(c.passage, c.start, c.end, None) for c in chosen)
         sentences = tuple(AnswerSentence(f"{c.quote} [{c.n}]", (c.n,)) for c in citations if c.n)
         text = " ".join(s.text for s in sentences)
         return Answer(question, text, sentences, citations)

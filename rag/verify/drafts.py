@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from ..attribution import attributed
 from ..types import AnswerSentence, Citation, Passage
 from .judgement import Checker, Judgement
 
@@ -47,9 +48,10 @@ def check_draft(draft: Draft, passages: Sequence[Passage], checker: Checker) -> 
 def cite_span(j: Judgement, n: int) -> Citation:
     assert j.passage is not None
     a = j.passage.article
+    start, end = attributed(a.text, j.start, j.end)  # a quotation's sentence names its speaker
     return Citation(
         a.doc_id, a.title, a.source, a.published, a.url, j.passage.chunk.chunk_id,
-        j.start, j.end, a.text[j.start : j.end], n,
+        start, end, a.text[start:end], n,
     )  # fmt: skip
 
 
