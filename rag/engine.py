@@ -212,6 +212,10 @@ class Engine:
         query = plain_question(question)
         query = self.condense(query, history) if history else query
         passages, period = self.search(query, top_k, filters, day)
+        narrowed = period.filters(filters).describe(today=date.today().isoformat())
+        if not passages and narrowed:
+            yield self._filtered_out(question, narrowed, period, time.perf_counter() - t0)
+            return
         t1 = time.perf_counter()
         vector = self.embedder.encode_cached([query])[0]
         draft: Answer | Reply | None = None
@@ -240,6 +244,18 @@ class Engine:
             as_of=day.isoformat(),
             period=period.to_dict() if period.dated or period.recent else None,
         )
+
+    def _filtered_out(self, question: str, narrowed: str, period: Period, secs: float) -> Answer:
+        """The abstention when the filters, not the articles, left nothing to read."""
+        text = (
+            f"No article matches the filters on ({narrowed}) — widen or clear them to search "
+            "every article."
+        )
+        return Answer(
+            question, text, (), (), abstained=True,
+            timings={"retrieve": secs * 1000, "total": secs * 1000},
+            as_of=period.as_of.isoformat(), period=period.to_dict() if period.dated else None,
+        )  # fmt: skip
 
     @property
     def verifier(self) -> Verifier:

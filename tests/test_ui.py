@@ -11,11 +11,11 @@ import pytest
 
 from rag.engine import Engine
 from rag.errors import RagError
-from rag.types import AnswerSentence, Article, Citation
+from rag.types import Answer, AnswerSentence, Article, Citation
 from ui.app import build_app
 from ui.handlers import Handlers
 from ui.inputs import make_filters, safe_upload_name, stage_uploads
-from ui.render import render_answer, render_sentence, render_source
+from ui.render import render_answer, render_meta, render_sentence, render_source
 
 from .conftest import ROOT, make_settings
 
@@ -366,3 +366,19 @@ def test_upload_path_traversal_and_bad_types_are_refused(page: Any, ui_engine: E
     )
     assert "passwd" not in [a["doc_id"] for a in ui_engine.articles()]
     assert not (uploads / "passwd.txt").exists()
+
+
+def test_meta_line_shows_the_search_and_the_period() -> None:
+    answer = Answer(
+        "What has he said?",
+        "x",
+        (),
+        (),
+        query="What has Elon Musk said about the British government?",
+        as_of="2025-03-15",
+        period={"from": "2025-03-03", "to": "2025-03-09", "recent": False, "phrase": "last week"},
+    )
+    html = render_meta(answer)
+    assert "Searched for: “What has Elon Musk said about the British government?”" in html
+    assert 'articles published 2025-03-03 to 2025-03-09 (&quot;last week&quot;), as of 2025-03-15' in html
+    assert "Searched for" not in render_meta(Answer("q", "x", (), ()))

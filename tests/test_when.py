@@ -133,7 +133,17 @@ def test_a_named_period_admits_only_articles_dated_within_it(riverton: Engine) -
     none = riverton.ask(
         "What did the Riverton council approve in January 2025?", as_of="2025-03-12"
     )
-    assert none.abstained and not none.citations
+    assert none.abstained and not none.citations and not none.related
+    assert "No article matches the filters on (published 2025-01-01 to 2025-01-31" in none.text
+
+
+def test_filters_that_leave_nothing_say_so(riverton: Engine) -> None:
+    question = "How many people died in the Riverton floods?"
+    answer = riverton.ask(question, filters=Filters(sources=("Nobody Weekly",)))
+    assert answer.abstained and "outlets: Nobody Weekly" in answer.text
+    early = riverton.ask(question, filters=Filters(sources=("Valley Times",)), as_of="2025-02-01")
+    assert "as of 2025-02-01" in early.text
+    assert not riverton.ask(question, filters=Filters(sources=("Valley Times",))).abstained
 
 
 def test_latest_puts_the_newest_relevant_article_first(riverton: Engine) -> None:

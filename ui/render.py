@@ -102,6 +102,8 @@ def render_meta(answer: Answer) -> str:
             f'<p class="fallback">The language model failed ({esc(answer.fallback)}); this '
             "answer was extracted directly from the articles instead.</p>"
         )
+    if answer.query:  # a follow-up, made standalone: what was actually searched for
+        notice += f'<p class="searched">Searched for: “{esc(answer.query)}”</p>'
     period = describe_period(answer.period, answer.as_of)
     if period:
         notice += f'<p class="period">Searched {esc(period)}.</p>'

@@ -50,6 +50,23 @@ class Filters:
     def __bool__(self) -> bool:
         return bool(self.sources or self.published_from or self.published_to or self.as_of)
 
+    def describe(self, today: str | None = None) -> str:
+        """The filters in words ('' when none narrows anything; as of `today` narrows nothing).
+
+        >>> Filters(("POLITICO",), "2025-03-01", "2025-03-31", "2025-04-02").describe()
+        'outlets: POLITICO; published 2025-03-01 to 2025-03-31; as of 2025-04-02'
+        """
+        parts = [f"outlets: {', '.join(self.sources)}"] if self.sources else []
+        lo, hi = self.published_from, self.published_to
+        if lo or hi:
+            parts.append(
+                f"published {lo} to {hi}" if lo and hi else f"published since {lo}"
+                if lo else f"published up to {hi}"
+            )  # fmt: skip
+        if self.as_of and self.as_of != today:
+            parts.append(f"as of {self.as_of}")
+        return "; ".join(parts)
+
 
 @dataclass(frozen=True)
 class ArticleHashes:
