@@ -380,5 +380,6 @@ def test_meta_line_shows_the_search_and_the_period() -> None:
     )
     html = render_meta(answer)
     assert "Searched for: “What has Elon Musk said about the British government?”" in html
-    assert 'articles published 2025-03-03 to 2025-03-09 (&quot;last week&quot;), as of 2025-03-15' in html
+    period = "articles published 2025-03-03 to 2025-03-09 (&quot;last week&quot;), as of 2025-03-15"
+    assert period in html
     assert "Searched for" not in render_meta(Answer("q", "x", (), ()))
