@@ -383,3 +383,16 @@ def test_meta_line_shows_the_search_and_the_period() -> None:
     period = "articles published 2025-03-03 to 2025-03-09 (&quot;last week&quot;), as of 2025-03-15"
     assert period in html
     assert "Searched for" not in render_meta(Answer("q", "x", (), ()))
+
+
+@pytest.mark.slow
+def test_filters_on_show_above_the_box_and_an_empty_result_says_so(page: Any) -> None:
+    page.locator("#settings").get_by_text("Settings").click()
+    page.fill("#to input, #to textarea", "2000-01-01")
+    page.locator("#settings").get_by_text("Settings").first.click()  # closed again
+    active = page.locator("#active-filters")
+    active.get_by_text("Filters on").wait_for(state="visible")
+    assert "published … to 2000-01-01" in active.text_content()
+    ask(page, SEED_QUESTION, "filtered out")
+    said = page.locator(LAST_ANSWER).last.text_content()
+    assert "No article matches the filters on (published up to 2000-01-01)" in said

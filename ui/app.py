@@ -17,7 +17,7 @@ from rag.errors import RagError
 from rag.settings import Settings
 from ui.handlers import Handlers
 from ui.inputs import MAX_UPLOAD_MB, MAX_UPLOADS, UPLOAD_TYPES
-from ui.render import render_panel
+from ui.render import render_filters, render_panel
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -51,8 +51,11 @@ def _chat_tab(h: Handlers) -> Any:
     style, cite_js = read_assets()
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
-            chat, box, send = _chat_column()
+            chat, box, send, active = _chat_column()
             top_k, outlets, start, end, as_of = _settings(h)
+            narrowing = [outlets, start, end, as_of]
+            for field in narrowing:
+                field.change(render_filters, narrowing, active, api_visibility="private")
         with gr.Column(scale=2):
             sources = gr.HTML(
                 render_panel([]),
@@ -79,7 +82,7 @@ def _chat_tab(h: Handlers) -> Any:
     return outlets
 
 
-def _chat_column() -> tuple[Any, Any, Any]:
+def _chat_column() -> tuple[Any, Any, Any, Any]:
     chat = gr.Chatbot(
         label="Answers",
         height=480,
@@ -90,6 +93,7 @@ def _chat_column() -> tuple[Any, Any, Any]:
         feedback_options=None,
         placeholder="Ask about the articles: every answer sentence cites the sentence it quotes.",
     )
+    active = gr.HTML("", elem_id="active-filters")  # the filters on, seen with Settings closed
     with gr.Row(equal_height=True):
         box = gr.Textbox(
             show_label=False,
@@ -100,7 +104,7 @@ def _chat_column() -> tuple[Any, Any, Any]:
         )
         send = gr.Button("Send", variant="primary", scale=1, min_width=90, elem_id="send")
     gr.Examples(EXAMPLES, inputs=[box], label="Examples")
-    return chat, box, send
+    return chat, box, send, active
 
 
 def _settings(h: Handlers) -> tuple[Any, Any, Any, Any, Any]:

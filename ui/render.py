@@ -113,6 +113,20 @@ def render_meta(answer: Answer) -> str:
     )
 
 
+def render_filters(
+    outlets: Sequence[str] | None, start: str | None, end: str | None, as_of: str | None
+) -> str:
+    """The filters in force, shown above the question box ('' when none is)."""
+    parts = [f"outlets: {', '.join(outlets)}"] if outlets else []
+    if start or end:
+        parts.append(f"published {start or '…'} to {end or '…'}")
+    if as_of:
+        parts.append(f"as of {as_of}")
+    if not parts:
+        return ""
+    return f'<p class="filters-on">Filters on — {esc("; ".join(parts))} (change them in Settings)</p>'
+
+
 def render_error(message: str) -> str:
     return f'<p class="error">⚠ {esc(message)}</p>'
 
