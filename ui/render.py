@@ -124,7 +124,9 @@ def render_filters(
         parts.append(f"as of {as_of}")
     if not parts:
         return ""
-    return f'<p class="filters-on">Filters on — {esc("; ".join(parts))} (change them in Settings)</p>'
+    return (
+        f'<p class="filters-on">Filters on — {esc("; ".join(parts))} (change them in Settings)</p>'
+    )
 
 
 def render_error(message: str) -> str:
