@@ -121,10 +121,12 @@ def test_sentences_get_links_and_badges() -> None:
 
 def test_errors_become_chat_messages(fresh: Engine) -> None:
     h = Handlers(fresh)
-    for args in [("Who met?", "2026-99-01", ""), ("", "", "")]:
-        *_, (chat, _box, _panel, turns) = h.respond(args[0], [], [], 8, None, *args[1:])
-        assert chat[-1]["role"] == "assistant" and "⚠" in chat[-1]["content"]
-        assert turns == []
+    *_, (chat, _box, _panel, turns) = h.respond("Who met?", [], [], 8, None, "2026-99-01", "")
+    assert chat[-1]["role"] == "assistant" and "⚠" in chat[-1]["content"]
+    assert turns == []
+    before = [{"role": "user", "content": "Who met?"}, {"role": "assistant", "content": "x"}]
+    *_, (chat, box, _panel, turns) = h.respond("  ", before, [], 8, None, "", "")
+    assert chat == before and turns == []  # a notice beside the box, not a chat message
 
 
 def test_no_index_is_a_chat_message_and_an_empty_library(fresh: Engine) -> None:
@@ -396,3 +398,15 @@ def test_filters_on_show_above_the_box_and_an_empty_result_says_so(page: Any) ->
     ask(page, SEED_QUESTION, "filtered out")
     said = page.locator(LAST_ANSWER).last.text_content()
     assert "No article matches the filters on (published up to 2000-01-01)" in said
+
+
+@pytest.mark.slow
+def test_an_empty_question_is_a_notice_not_part_of_the_last_answer(page: Any) -> None:
+    ask(page, SEED_QUESTION, "before an empty question")
+    bubbles = page.locator("#chat .message").count()
+    last = page.locator(LAST_ANSWER).last.text_content()
+    page.fill("#question textarea", "   ")
+    page.click("#send")
+    page.get_by_text("Type a question about the articles first.").wait_for(state="visible")
+    assert page.locator("#chat .message").count() == bubbles
+    assert page.locator(LAST_ANSWER).last.text_content() == last

@@ -75,7 +75,11 @@ class Handlers:
         `chat` is the page's messages, only ever appended to; `turns` is the state, one Turn per
         answered question, and follow-ups are made standalone from its answers.
         """
-        shown = [*chat, _user(question)] if question.strip() else list(chat)
+        if not question.strip():  # said beside the box: in the chat it would join the last answer
+            gr.Warning("Type a question about the articles first.")
+            yield chat, question, gr.skip(), turns
+            return
+        shown = [*chat, _user(question)]
         yield shown, "", gr.skip(), turns
         answer: Answer | None = None
         written = ""
