@@ -410,3 +410,21 @@ def test_an_empty_question_is_a_notice_not_part_of_the_last_answer(page: Any) ->
     page.get_by_text("Type a question about the articles first.").wait_for(state="visible")
     assert page.locator("#chat .message").count() == bubbles
     assert page.locator(LAST_ANSWER).last.text_content() == last
+
+
+@pytest.mark.slow
+def test_layout_on_a_narrow_window_and_no_chrome_over_the_text(browser: Any, server: str) -> None:
+    pg = browser.new_page(viewport={"width": 600, "height": 1000})
+    pg.goto(server)
+    pg.wait_for_selector("#question textarea")
+    ask(pg, SEED_QUESTION, "narrow window")
+    sources = pg.locator("#sources").bounding_box()
+    settings = pg.locator("#settings").bounding_box()
+    assert sources["y"] < settings["y"]  # the sources right after the chat, settings last
+    assert pg.locator("#chat [data-testid=block-label]").count() == 0  # no label over the text
+    assert pg.locator("#sources [data-testid=block-label]").count() == 0  # no </> badge
+    assert pg.get_by_text("Sources", exact=True).is_visible()
+    assert pg.locator("#chat button[aria-label*=opy], #chat button[title*=opy]").count() == 0
+    assert pg.get_by_text("Settings", exact=True).count() <= 1  # only Gradio's footer link
+    pg.screenshot(path=str(DOCS / "narrow.png"), full_page=True)
+    pg.close()

@@ -52,21 +52,22 @@ def _chat_tab(h: Handlers) -> Any:
     with gr.Row(equal_height=False):
         with gr.Column(scale=3):
             chat, box, send, active = _chat_column()
-            top_k, outlets, start, end, as_of = _settings(h)
-            narrowing = [outlets, start, end, as_of]
-            for field in narrowing:
-                field.change(render_filters, narrowing, active, api_visibility="private")
         with gr.Column(scale=2):
+            gr.HTML('<h3 class="panel-title">Sources</h3>', elem_id="sources-title")
             sources = gr.HTML(
                 render_panel([]),
-                label="Sources",
-                show_label=True,
+                show_label=False,
                 container=True,
                 padding=True,
                 elem_id="sources",
                 head=style,
                 js_on_load=cite_js,
             )
+    # below both columns: on a narrow window the sources still come right after the chat
+    top_k, outlets, start, end, as_of = _settings(h)
+    narrowing = [outlets, start, end, as_of]
+    for field in narrowing:
+        field.change(render_filters, narrowing, active, api_visibility="private")
     inputs = [box, chat, turns, top_k, outlets, start, end, as_of]
     outputs = [chat, box, sources, turns]
     for event in (send.click, box.submit):
@@ -85,11 +86,12 @@ def _chat_tab(h: Handlers) -> Any:
 def _chat_column() -> tuple[Any, Any, Any, Any]:
     chat = gr.Chatbot(
         label="Answers",
+        show_label=False,  # its floating label covered the first line of text
         height=480,
         render_markdown=False,
         elem_classes=["rag-chat"],
         elem_id="chat",
-        buttons=["copy"],
+        buttons=[],  # no copy button on every message: a quote is copied from its source
         feedback_options=None,
         placeholder="Ask about the articles: every answer sentence cites the sentence it quotes.",
     )
@@ -108,7 +110,8 @@ def _chat_column() -> tuple[Any, Any, Any, Any]:
 
 
 def _settings(h: Handlers) -> tuple[Any, Any, Any, Any, Any]:
-    with gr.Accordion("Settings", open=False, elem_id="settings"):
+    # not "Settings": Gradio's footer has a link by that name
+    with gr.Accordion("Search settings", open=False, elem_id="settings"):
         top_k = gr.Slider(1, 30, value=h.engine.settings.top_k, step=1, label="Passages (top-k)")
         outlets = gr.Dropdown(
             [], multiselect=True, label="Only these outlets (none = all)", elem_id="outlets"
