@@ -157,7 +157,7 @@ class Engine:
                 return str(rewrite(message, turns))
             except LLMFailed:
                 pass  # the carried entities below still make a usable query
-        return carry_entities(message, turns)
+        return carry_entities(message, turns, self.settings.entities)
 
     def stream(
         self,
@@ -191,6 +191,10 @@ class Engine:
             draft = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
         assert draft is not None
         answer = self.verifier.verify(draft, passages, vector)
+        if isinstance(draft, Reply) and not answer.abstained:  # quotes found their own
+            from .conflicts import conflicts_for
+
+            answer = replace(answer, conflicts=conflicts_for(answer.citations, passages))
         t2 = time.perf_counter()
         timings = {
             **answer.timings,
