@@ -130,6 +130,10 @@ def stream_answer(
 def render(answer: Answer) -> str:
     """An answer for the terminal: the text, then each source with its quote and offsets."""
     lines = [answer.text, ""]
+    if answer.conflicts:
+        from .conflicts import describe
+
+        lines += [f"Reports differ: {describe(c)}" for c in answer.conflicts] + [""]
     if answer.abstained:
         lines.append("Related passages (not citations):")
     for c in answer.citations or answer.related:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -188,7 +188,7 @@ class Engine:
                 return str(rewrite(message, turns))
             except LLMFailed:
                 pass  # the carried entities below still make a usable query
-        return carry_entities(message, turns)
+        return carry_entities(message, turns, self.settings.entities)
 
     def stream(
         self,
@@ -199,7 +199,7 @@ class Engine:
         as_of: str | date | None = None,
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is written, then the verified Answer (always last)."""
-        from .errors import LLMFailed, RagError
+        from .errors import RagError
         from .when import parse_as_of
 
         question = question.strip()
@@ -217,18 +217,7 @@ class Engine:
             yield self._filtered_out(question, narrowed, period, time.perf_counter() - t0)
             return
         t1 = time.perf_counter()
-        vector = self.embedder.encode_cached([query])[0]
-        draft: Answer | Reply | None = None
-        try:
-            for item in self.backend.stream(query, passages, vector):
-                if isinstance(item, str):
-                    yield item
-                else:
-                    draft = item
-        except LLMFailed as err:
-            draft = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
-        assert draft is not None
-        answer = self.verifier.verify(draft, passages, vector)
+        answer = yield from self._write(query, passages)
         t2 = time.perf_counter()
         timings = {
             **answer.timings,
@@ -244,6 +233,28 @@ class Engine:
             as_of=day.isoformat(),
             period=period.to_dict() if period.dated or period.recent else None,
         )
+
+    def _write(self, query: str, passages: list[Passage]) -> Generator[str, None, Answer]:
+        """The backend's text deltas as they come; returns the checked answer."""
+        from .errors import LLMFailed
+
+        vector = self.embedder.encode_cached([query])[0]
+        draft: Answer | Reply | None = None
+        try:
+            for item in self.backend.stream(query, passages, vector):
+                if isinstance(item, str):
+                    yield item
+                else:
+                    draft = item
+        except LLMFailed as err:
+            draft = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
+        assert draft is not None
+        answer = self.verifier.verify(draft, passages, vector)
+        if isinstance(draft, Reply) and not answer.abstained:  # quotes found their own
+            from .conflicts import conflicts_for
+
+            answer = replace(answer, conflicts=conflicts_for(answer.citations, passages))
+        return answer
 
     def _filtered_out(self, question: str, narrowed: str, period: Period, secs: float) -> Answer:
         """The abstention when the filters, not the articles, left nothing to read."""

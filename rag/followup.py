@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .text import TOKEN, facts, strip_html
+from .text import TOKEN, facts, strip_html, strip_markers, strip_possessive
 
 _REFERS = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|next|"
@@ -51,17 +51,35 @@ def needs_context(question: str) -> bool:
     return bool(_REFERS.search(question)) or not facts(question)
 
 
-def carry_entities(question: str, history: Sequence[Turn]) -> str:
-    """'What did he say next?' after 'What did Elon Musk say?' -> '… (Elon Musk)'."""
+def carry_entities(question: str, history: Sequence[Turn], entities: bool = True) -> str:
+    """'What did he say next?' after 'What did Elon Musk say?' -> '… (Elon Musk)'.
+
+    With `entities`, the people, organisations and places spaCy finds in a turn are carried
+    ("Helen Okafor", not "Emergency, Helen, Okafor" from the capitals of "Emergency service
+    director Helen Okafor"); a turn where it finds none falls back to capitalised words and
+    figures, which also catch names the small model does not know.
+    """
     if not history or not needs_context(question):
         return question
     own = facts(question)
+    have = question.casefold()
     for user, bot in reversed(history):
         for text in (user, bot):
-            names = [n for n in _names_in_order(text) if n.casefold() not in own]
+            found = _entity_names(text) if entities else []
+            if found:
+                names = [n for n in found if n.casefold() not in have]
+            else:
+                names = [n for n in _names_in_order(text) if n.casefold() not in own]
             if names:
                 return f"{question} ({', '.join(names[:6])})"
     return question
+
+
+def _entity_names(text: str) -> list[str]:
+    """The people, organisations and places of a turn (its citation markers left out)."""
+    from .entities import names
+
+    return names(strip_markers(text)) if text.strip() else []
 
 
 def _names_in_order(text: str) -> list[str]:
@@ -69,8 +87,7 @@ def _names_in_order(text: str) -> list[str]:
     wanted = facts(text)
     out: list[str] = []
     for tok in TOKEN.findall(text):
-        key = tok.casefold().strip(".-’'")
-        key = re.sub(r"[’']s$", "", key)
+        key = strip_possessive(tok.casefold().strip(".-’'"))
         if key in wanted and key not in {o.casefold() for o in out}:
-            out.append(re.sub(r"[’']s$", "", tok.strip(".-’'")))
+            out.append(strip_possessive(tok.strip(".-’'")))
     return out

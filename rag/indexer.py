@@ -30,7 +30,7 @@ from .ingest import (
 from .metadata import not_sentences
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
-from .types import Article, Chunk
+from .types import Article, Chunk, Entity
 
 
 @dataclass
@@ -170,6 +170,7 @@ class _Ingest:
             leads = list(encoder.encode(tops))
         for row, text in enumerate(sentences, start=len(texts)):
             sentences[text] = row
+        found = self.read_entities() if self.settings.entities else None
         writes: list[ArticleWrite] = []
         i = 0
         for p, lead in zip(self.pending, leads, strict=True):
@@ -187,6 +188,7 @@ class _Ingest:
                     p.root,
                     per_chunk,
                     lead,
+                    None if found is None else found.get(p.article.doc_id, []),
                 )
             )
             i += n
@@ -197,6 +199,12 @@ class _Ingest:
             bucket = self.report.updated if p.article.doc_id in self.known else self.report.added
             bucket.append(p.article.doc_id)
         self.pending.clear()
+
+    def read_entities(self) -> dict[str, list[Entity]]:
+        """doc_id -> the entities of its sentences, for the pending articles (one spaCy run)."""
+        return entities_by_doc(
+            [(p.article, [s for c in p.chunks for s in c.sentences]) for p in self.pending]
+        )
 
     def prune(self, paths: list[Path]) -> None:
         """Remove documents ingested from these folders whose files (or records) are gone."""
@@ -218,6 +226,35 @@ def add_article_vectors(store: Store, embedder: Embedder, pieces: int, batch: in
         articles = [a for d in missing[at : at + batch] if (a := store.article(d)) is not None]
         vectors = encoder.encode([lead_text(a, encoder, pieces) for a in articles])
         store.add_article_vectors({a.doc_id: v for a, v in zip(articles, vectors, strict=True)})
+    return len(missing)
+
+
+def entities_by_doc(items: list[tuple[Article, list[tuple[int, int]]]]) -> dict[str, list[Entity]]:
+    """doc_id -> the entities of each of its sentences, given as spans (a sentence repeated by
+    chunk overlap is read once)."""
+    from .entities import sentence_entities
+
+    spans = {(a.doc_id, s, e): None for a, sentences in items for s, e in sentences}
+    found: dict[str, list[Entity]] = {}
+    for ent in sentence_entities([a.text for a, _ in items], spans):
+        found.setdefault(ent.doc_id, []).append(ent)
+    return found
+
+
+def add_entities(store: Store, batch: int = 64) -> int:
+    """Read every stored article never read for entities; returns how many were read.
+
+    An index from before entities (schema 2 or 3), or built with RAG_ENTITIES=false, gets them
+    here, on its next ingest, without embedding anything again.
+    """
+    missing = store.without_entities()
+    hashes = store.hashes()
+    for at in range(0, len(missing), batch):
+        articles = [a for d in missing[at : at + batch] if d in hashes and (a := store.article(d))]
+        found = entities_by_doc([(a, split_sentences(a.text)) for a in articles])
+        store.add_entities(
+            {a.doc_id: (hashes[a.doc_id].content_hash, found.get(a.doc_id, [])) for a in articles}
+        )
     return len(missing)
 
 
@@ -257,6 +294,8 @@ def run_ingest(
         run.prune(paths)
     if settings.lead_tokens:
         add_article_vectors(store, embedder, settings.lead_tokens)
+    if settings.entities:
+        add_entities(store)
     store.rebuild_bm25()
     write_manifest(store, embedder, settings)
     run.report.seconds = time.perf_counter() - t0
@@ -277,6 +316,7 @@ def write_manifest(store: Store, embedder: Embedder, settings: Settings) -> None
         lead_encoder=embedder.articles.encoder if settings.lead_tokens else None,
         title_prefix_chars=TITLE_CHARS,
         segmenter=SEGMENTER,
+        entities=settings.entities,
         articles=store.article_count(),
         chunks=store.chunk_count(),
     )

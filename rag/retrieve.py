@@ -128,11 +128,15 @@ def retrieve(
     picked = diversify(ranked, top_k)
     loaded = store.chunks(picked)
     vectors = store.sentence_vectors(picked)
+    entities = store.entities(sorted({got.chunk.doc_id for got in loaded.values()}))
     passages: list[Passage] = []
     for cid in picked:
         if (got := loaded.get(cid)) is not None:
-            n = len(passages) + 1
-            passages.append(Passage(got.chunk, got.article, scores[cid], n, vectors.get(cid)))
+            n, c = len(passages) + 1, got.chunk
+            inside = [e for e in entities.get(c.doc_id, ()) if c.char_start <= e.start < c.char_end]
+            passages.append(
+                Passage(c, got.article, scores[cid], n, vectors.get(cid), tuple(inside))
+            )
     return passages
 
 

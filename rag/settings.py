@@ -114,6 +114,12 @@ class Settings(BaseSettings):
     lead_weight: int = Field(
         3, ge=0, le=10, description="How many times the article-vector list counts in the fusion."
     )
+    entities: bool = Field(
+        True,
+        description="Read every sentence for named entities at ingest (spaCy en_core_web_sm), "
+        "used for follow-up questions and conflicting reports; false: faster ingest, names "
+        "guessed from capital letters.",
+    )
     collection: str = Field("articles", description="Chroma collection name.")
     chroma_timeout: float = Field(
         10.0, gt=0, description="Seconds to wait for a Chroma server before giving up."

@@ -149,6 +149,15 @@ def number(token: str) -> str | None:
     return digits.rstrip("0").rstrip(".") if "." in digits else digits
 
 
+def strip_possessive(name: str) -> str:
+    """A name without its possessive ending.
+
+    >>> strip_possessive("Paul Denning’s"), strip_possessive("Reuters")
+    ('Paul Denning', 'Reuters')
+    """
+    return re.sub(r"[’']s$", "", name)
+
+
 def is_name(token: str, low: str) -> bool:
     """A capitalised token that is neither a stopword nor a usual sentence opener."""
     return token[:1].isupper() and bool(low) and low not in STOPWORDS and low not in _STARTERS

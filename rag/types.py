@@ -1,4 +1,5 @@
-"""Frozen dataclasses passed between stages: Article, Sentence, Chunk, Passage, Citation, Answer."""
+"""Frozen dataclasses passed between stages: Article, Sentence, Entity, Chunk, Passage, Citation,
+Conflict, Answer."""
 
 from __future__ import annotations
 
@@ -33,6 +34,17 @@ class Sentence:
 
 
 @dataclass(frozen=True)
+class Entity:
+    """A named entity (PERSON, ORG, GPE, DATE, ...) as a character span of its article's text."""
+
+    doc_id: str
+    start: int
+    end: int
+    label: str
+    text: str
+
+
+@dataclass(frozen=True)
 class Chunk:
     """A run of whole sentences embedded as one vector; id is `{doc_id}#{n}`."""
 
@@ -55,6 +67,8 @@ class Passage:
     rank: int
     # unit vectors of chunk.sentences, stored at ingest (None: the answerer embeds them itself)
     vectors: Any = field(default=None, repr=False, compare=False)
+    # the named entities inside the chunk, stored at ingest (empty: none stored)
+    entities: tuple[Entity, ...] = field(default=(), repr=False, compare=False)
 
 
 @dataclass(frozen=True)
@@ -76,6 +90,35 @@ class Citation:
         d = asdict(self)
         n = d.pop("n")
         return d if n is None else {"n": n, **d}
+
+
+@dataclass(frozen=True)
+class ConflictValue:
+    """One article's value for a fact that articles report differently, and where it says so."""
+
+    value: str
+    citation: Citation
+
+    def to_dict(self) -> dict[str, Any]:
+        c = self.citation
+        return {
+            "value": self.value,
+            "doc_id": c.doc_id,
+            "source": c.source,
+            "published": c.published,
+            "quote": c.quote,
+        }
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """A fact the articles give different values for; values newest first."""
+
+    fact: str
+    values: tuple[ConflictValue, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"fact": self.fact, "values": [v.to_dict() for v in self.values]}
 
 
 @dataclass(frozen=True)
@@ -112,6 +155,7 @@ class Answer:
     as_of: str | None = None  # YYYY-MM-DD: nothing published after it was used
     # the publication dates the question's time words asked for: {from, to, recent, phrase}
     period: dict[str, Any] | None = None
+    conflicts: tuple[Conflict, ...] = ()  # facts the passages report differently
 
     def to_dict(self) -> dict[str, Any]:
         """The `rag ask --json` shape."""
@@ -132,4 +176,5 @@ class Answer:
             "query": self.query,
             "as_of": self.as_of,
             "period": self.period,
+            "conflicts": [c.to_dict() for c in self.conflicts],
         }

@@ -44,31 +44,11 @@ RECENCY_PAIRS = frozenset({("so", "far"), ("most", "recent"), ("up", "to")})
 #: Words before a date that make it one end of the period rather than the whole of it.
 SINCE = frozenset({"since", "after", "from"})
 UNTIL = frozenset({"before", "until", "till", "by", "prior"})
-#: dateparser periods -> what a match must contain to count (a bare "may" or "second" is a
-#: verb or an ordinal far more often than a date in a question).
-_DATE_WORDS = frozenset(
-    [
-        "yesterday",
-        "today",
-        "week",
-        "weekend",
-        "month",
-        "year",
-        "ago",
-        "last",
-        "this",
-        "past",
-        "previous",
-        "fortnight",
-        "monday",
-        "tuesday",
-        "wednesday",
-        "thursday",
-        "friday",
-        "saturday",
-        "sunday",
-    ]
-)
+#: What makes a date phrase a time the question asks about: a year, or a word counting from
+#: the as-of day. "On Thursday", "in September" or "on 10 March" alone are read as the story's
+#: own days (an article's "the pilot begins in September"), not as dates of publication; a bare
+#: "may" or "second" is no date at all.
+_ANCHORS = frozenset(["yesterday", "today", "ago", "last", "this", "past", "previous"])
 
 
 #: Words that make a month or a year the time of the reports asked about.
@@ -203,8 +183,11 @@ def _dates_in(question: str, as_of: date) -> tuple[str, date, date] | None:
         hits = search_dates(question, languages=["en"], settings=settings) or []
     for phrase in _joined(question, [phrase for phrase, _ in hits]):
         said = _words(phrase)
-        framed = bool(said) and (said[0] in _FRAMES or _word_before(question, phrase) in _FRAMES)
-        span = _span(phrase, as_of, framed)
+        before = _word_before(question, phrase)
+        framed = bool(said) and (said[0] in _FRAMES or before in _FRAMES)
+        # "since March 1", "before Tuesday": one end of a stretch that reaches the as-of day
+        ends = {before, said[0] if said else ""} & (SINCE | UNTIL)
+        span = _span(phrase, as_of, framed, anchored=before in _ANCHORS or bool(ends))
         if span is not None:
             return (phrase, *span)
     return None
@@ -231,17 +214,21 @@ def _joined(question: str, phrases: list[str]) -> list[str]:
     return out
 
 
-def _span(phrase: str, as_of: date, framed: bool = True) -> tuple[date, date] | None:
+def _span(
+    phrase: str, as_of: date, framed: bool = True, anchored: bool = False
+) -> tuple[date, date] | None:
     """The days a date phrase covers: 'March 2024' a month, 'last week' Monday to Sunday.
 
     A month or year not `framed` by a word like "in" or "since" names something rather than
-    when it was reported ("the 1998 World Cup", "the March 2024 floods"): no period.
+    when it was reported ("the 1998 World Cup", "the March 2024 floods"): no period. Nor does
+    a phrase with neither a year nor a word counting from the as-of day (see _ANCHORS), unless
+    one stands just before it (`anchored`: "the past two weeks").
     """
     words = set(_words(phrase))
     has_year = any(w.isdigit() and len(w) == 4 for w in words)
     has_digit = any(c.isdigit() for c in phrase)
-    if not (words & (_DATE_WORDS | _UNITS) or has_year or has_digit):
-        return None  # "may", "march", "second": read as words, not dates
+    if not (has_year or words & _ANCHORS or anchored):
+        return None
     data = _parser(as_of).get_date_data(phrase)
     if data is None or data.date_obj is None:
         return None
@@ -249,7 +236,7 @@ def _span(phrase: str, as_of: date, framed: bool = True) -> tuple[date, date] | 
     period = data.period or "day"
     if words & _UNITS and (words & NUMBER_WORDS.keys() or has_digit) and "ago" not in words:
         return day, as_of  # "the past two weeks": a stretch up to the as-of day
-    if period in ("month", "year") and not framed and not words & _DATE_WORDS:
+    if period in ("month", "year") and not framed and not words & _ANCHORS:
         return None
     if period == "week" or "week" in words or "weekend" in words:
         start = day - timedelta(days=day.weekday())

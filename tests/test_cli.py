@@ -69,9 +69,11 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
         "query",
         "as_of",
         "period",
+        "conflicts",
     }
     assert out["as_of"] == date.today().isoformat() and out["period"] is None
     assert out["backend"] == "extractive" and out["fallback"] is None
+    assert out["conflicts"] == []  # one article tells of the tournament
     assert out["abstained"] is False and "Mira Okafor" in out["answer"]
     assert set(out["timings_ms"]) == {"retrieve", "answer", "total"}
     cite_keys = {

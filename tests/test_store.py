@@ -268,12 +268,12 @@ def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
     report = old.ingest([docs])
     assert len(report.unchanged) == 3 and report.chunks == 0  # no chunk embedded again
     assert sorted(article_vector_ids(old)) == ["harbour_bridge", "observatory", "rail_strike"]
-    assert old.store.manifest["schema_version"] == 3 and old.store.manifest["lead_tokens"] == 32
+    assert old.store.manifest["schema_version"] == 4 and old.store.manifest["lead_tokens"] == 32
     question = old.embedder.encode(["Why did the train drivers walk out?"])[0]
     assert old.store.leads(question, 3, None)[0] == "rail_strike"
 
     path.write_text(json.dumps({**manifest, "schema_version": 1}))
-    with pytest.raises(IndexMismatchError, match="schema 1, this version reads 2, 3"):
+    with pytest.raises(IndexMismatchError, match="schema 1, this version reads 2, 3, 4"):
         Store(fresh.settings)
     (fresh.settings.index_dir / "uploads").mkdir()
     with pytest.raises(IndexMismatchError, match="uploads/ out first"):

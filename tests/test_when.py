@@ -29,6 +29,7 @@ SATURDAY = date(2025, 3, 15)
         ("What happened this week?", "2025-03-10", "2025-03-15"),
         ("What did the council decide yesterday?", "2025-03-14", "2025-03-15"),
         ("What did she say last Monday?", "2025-03-10", "2025-03-11"),
+        ("What happened three days ago?", "2025-03-12", "2025-03-13"),
         ("What happened in March 2024?", "2024-03-01", "2024-03-31"),
         ("Who won in 2023?", "2023-01-01", "2023-12-31"),
         ("What did the council approve on 5 March 2025?", "2025-03-05", "2025-03-06"),
@@ -64,6 +65,10 @@ def test_words_that_ask_for_the_newest_prefer_recent_articles(question: str) -> 
         "What may happen in the second round?",
         "Who won the 1998 football World Cup?",  # a year that names the event, not the reports
         "What caused the March 2024 floods?",
+        # the story's own days, not publication dates: "the pilot begins in September"
+        "What did the minister say on Tuesday?",
+        "The pilot begins in September.",
+        "What happened on 10 March?",
     ],
 )
 def test_questions_without_time_words_have_no_period(question: str) -> None:

@@ -13,11 +13,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rag.conflicts import describe
 from rag.text import TRAILING_MARKERS, find_markers
 from rag.when import describe_period
 
 if TYPE_CHECKING:
-    from rag.types import Answer, AnswerSentence, Article, Citation
+    from rag.types import Answer, AnswerSentence, Article, Citation, Conflict
 
 CONTEXT_CHARS = 500  # most paragraph text shown on each side of a quote
 
@@ -83,7 +84,18 @@ def render_answer(answer: Answer, turn: int, upto: int | None = None) -> str:
     if answer.abstained:
         return f'<p class="abstain">{esc(answer.text)}</p>{render_related(answer.related)}'
     shown = answer.sentences[:upto]
-    return '<p class="answer">' + " ".join(render_sentence(s, turn) for s in shown) + "</p>"
+    body = '<p class="answer">' + " ".join(render_sentence(s, turn) for s in shown) + "</p>"
+    return body + (render_conflicts(answer.conflicts) if upto is None else "")
+
+
+def render_conflicts(conflicts: Sequence[Conflict]) -> str:
+    """'Reports differ: 15 (Northern Wire, 2025-03-12) · 12 (Daily Courier, 2025-03-10)', each
+    with the fact it is about on hover."""
+    return "".join(
+        f'<p class="conflict" title="{esc(c.fact)}"><strong>Reports differ:</strong> '
+        f"{esc(describe(c))}</p>"
+        for c in conflicts
+    )
 
 
 def render_related(related: Sequence[Citation]) -> str:

@@ -4,7 +4,8 @@ Sentences are shortlisted by cosine similarity to the question plus the share of
 content terms they contain; the answer model (rag/answer_model.py) then gives each the
 probability that it answers the question. Below its calibrated threshold the backend abstains
 and returns the closest passages as related, not as citations. With RAG_ANSWER_MODEL=none the
-cheap score decides alone, against its own threshold.
+cheap score decides alone, against its own threshold. A fact the articles report differently
+leads with its newest value's sentence (rag/conflicts.py).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..answer_model import AnswerModel, load_answer_model
+from ..conflicts import newest_first
 from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
@@ -35,7 +37,6 @@ MAX_EMBEDDED = 24
 MODEL_CANDIDATES = 12
 TYPE_BONUS = 0.08  # added when a sentence holds the kind of thing asked for (number, date),
 # taken off when it does not
-
 
 _NUMERIC_Q = re.compile(
     r"\bhow (many|much|far|long|old|big|large|tall|high|often)\b|\bwhat (percentage|share|number"
@@ -272,10 +273,11 @@ class ExtractiveBackend:
             chosen = self.each_part(parts, scored, chosen, vectors)
         if not chosen:
             return Answer(question, abstention_text(question), (), (), self.related(scored), True)
-        citations = numbered(cite(c.passage, c.start, c.end, None) for c in chosen)
+        picked, conflicts = newest_first([(c.passage, c.start, c.end) for c in chosen], passages)
+        citations = numbered(cite(p, s, e, None) for p, s, e in picked)
         sentences = tuple(AnswerSentence(f"{c.quote} [{c.n}]", (c.n,)) for c in citations if c.n)
         text = " ".join(s.text for s in sentences)
-        return Answer(question, text, sentences, citations)
+        return Answer(question, text, sentences, citations, conflicts=conflicts)
 
     def each_part(
         self, parts: list[str], scored: list[Scored], chosen: list[Scored], vectors: np.ndarray

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from ..types import Article, Chunk
+from ..types import Article, Chunk, Entity
 
 TITLE_CHARS = 160  # headline prefix embedded with each chunk
 
@@ -98,3 +98,4 @@ class ArticleWrite:
     root: str | None
     sentence_vectors: list[np.ndarray] | None = None  # per chunk: one row per sentence
     article_vector: np.ndarray | None = None  # headline and opening (see Settings.lead_tokens)
+    entities: list[Entity] | None = None  # None: not read for entities (RAG_ENTITIES=false)

@@ -11,10 +11,11 @@ from typing import Any
 from ..errors import IndexMismatchError
 from ..settings import Settings
 
-SCHEMA_VERSION = 3  # 2: sentence vectors stored at ingest; 3: article vectors
-#: Older schemas this version still opens: a 2 answers without article vectors until the next
-#: `rag ingest` adds them (see indexer.add_article_vectors).
-READABLE = (2, 3)
+SCHEMA_VERSION = 4  # 2: sentence vectors stored at ingest; 3: article vectors; 4: entities
+#: Older schemas this version still opens: a 2 answers without article vectors, a 2 or 3 without
+#: entities, until the next `rag ingest` adds them (see indexer.add_article_vectors and
+#: indexer.add_entities).
+READABLE = (2, 3, 4)
 MANIFEST = "manifest.json"
 
 

@@ -13,7 +13,8 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..types import Article, Chunk
+from ..types import Article, Chunk, Entity
+from . import entity_rows
 from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
 
 _SCHEMA = """
@@ -61,7 +62,7 @@ class Records:
         self.lock = lock
         self.db = sqlite3.connect(path, check_same_thread=False)
         self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA)
+        self.db.executescript(_SCHEMA + entity_rows.SCHEMA)
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
         with self.lock:
@@ -131,6 +132,7 @@ class Records:
                     for c, v in zip(chunks, it.sentence_vectors, strict=True)
                 ],
             )
+        entity_rows.insert(self.db, article.doc_id, it.entities)
 
     def delete(self, doc_id: str) -> int:
         """Remove one article's rows in one transaction; returns 1 if it was there, else 0."""
@@ -140,6 +142,7 @@ class Records:
         return removed
 
     def _delete_rows(self, doc_id: str) -> int:
+        entity_rows.delete(self.db, doc_id)
         self.db.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
@@ -165,6 +168,12 @@ class Records:
                 "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?)",
                 [(d, np.asarray(v, dtype=np.float16).tobytes(), d) for d, v in vectors.items()],
             )
+            self._bump()
+
+    def add_entities(self, found: dict[str, tuple[str, list[Entity]]]) -> None:
+        """Store entities read after the fact (see entity_rows.backfill), in one transaction."""
+        with self.lock, self.db:
+            entity_rows.backfill(self.db, found)
             self._bump()
 
     # -- reads ------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ import numpy as np
 
 from ..errors import NoIndexError
 from ..settings import Settings
-from ..types import Article
+from ..types import Article, Entity
+from . import entity_rows
 from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
 from .leads import Leads
 from .lexical import Lexical
@@ -107,6 +108,11 @@ class Store:
         """
         self.records.add_article_vectors(vectors)
 
+    def add_entities(self, found: dict[str, tuple[str, list[Entity]]]) -> None:
+        """Store entities read for articles already in the index: doc_id -> (the content hash
+        of the text they were read from, entities); a changed or removed article gets none."""
+        self.records.add_entities(found)
+
     def rebuild_bm25(self) -> None:
         """Bring the BM25 index up to date and save it atomically: the same index as one built
         from scratch, tokenizing only the chunks added or changed since the last build."""
@@ -154,6 +160,26 @@ class Store:
     def without_article_vectors(self) -> list[str]:
         """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
         return self.records.without_article_vectors()
+
+    def entities(self, doc_ids: list[str]) -> dict[str, list[Entity]]:
+        """doc_id -> its sentences' entities in text order; absent when none are stored."""
+        return entity_rows.entities(self.records, doc_ids)
+
+    def entity_index(self, labels: frozenset[str] | None = None) -> dict[str, set[str]]:
+        """Entity text (case-folded) -> the doc ids that mention it, for filtering by entity;
+        people, organisations and places unless `labels` says otherwise.
+
+        subtle: the label set is repeated from rag.entities.NAMES rather than imported, so that
+        opening the index never imports spaCy."""
+        wanted = labels or frozenset({"PERSON", "ORG", "GPE", "LOC"})
+        out: dict[str, set[str]] = {}
+        for text, doc_id in entity_rows.entity_docs(self.records, wanted):
+            out.setdefault(text.casefold(), set()).add(doc_id)
+        return out
+
+    def without_entities(self) -> list[str]:
+        """Doc ids of articles never read for entities (RAG_ENTITIES=false, or an older index)."""
+        return entity_rows.without_entities(self.records)
 
     # -- search -----------------------------------------------------------------------------
 

@@ -114,17 +114,21 @@ class HeuristicChecker:
         texts = [p.article.text[s:e] for p, s, e in spans]
         sims = self.similarities(claim, spans)
         ranked = sorted(range(len(spans)), key=lambda i: -sims[i])
-        best = ranked[0]
+        top = ranked[0]
+        # the quoted sentence: the candidate holding most of the claim's facts, then the closest
+        # (the closest alone may be a neighbour that shares its words but not its facts)
+        wanted = facts(claim)
+        best = max(ranked, key=lambda i: (len(wanted & source_facts(texts[i])), sims[i]))
         p, s, e = spans[best]
         # facts must be in the two closest sentences (or a header), not anywhere in the passage:
         # a name or number from another sentence of the article does not back this one
         have = source_facts(" ".join([*(texts[i] for i in ranked[:2]), *map(header, passages)]))
-        missing = tuple(sorted(f for f in facts(claim) if f not in have))
+        missing = tuple(sorted(f for f in wanted if f not in have))
         claim_terms = set(terms(claim))
         source = " ".join(passage_source(q) for q in passages)
         source_terms = set(terms(source))
         contained = len(claim_terms & source_terms) / len(claim_terms) if claim_terms else 0.0
-        score = CONTAINMENT_WEIGHT * contained + (1 - CONTAINMENT_WEIGHT) * sims[best]
+        score = CONTAINMENT_WEIGHT * contained + (1 - CONTAINMENT_WEIGHT) * sims[top]
         score -= NOVEL_PENALTY * max(0, len(claim_terms - source_terms) - 1)
         score -= FACT_PENALTY * min(len(missing), 2)
         best_text = p.article.text[s:e]

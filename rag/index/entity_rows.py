@@ -1,0 +1,84 @@
+"""Entities <-> SQLite rows: each article's sentence entities, written and deleted with it."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from ..types import Entity
+
+if TYPE_CHECKING:
+    from .records import Records
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS sentence_entities (
+    doc_id TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
+    label TEXT NOT NULL, text TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS sentence_entities_doc ON sentence_entities(doc_id);
+CREATE TABLE IF NOT EXISTS entity_docs (doc_id TEXT PRIMARY KEY);
+"""
+# subtle: entity_docs lists the articles whose sentences were read for entities, so an article
+# with no entity is told apart from one stored with RAG_ENTITIES=false (or before entities).
+
+
+def insert(db: sqlite3.Connection, doc_id: str, entities: Iterable[Entity] | None) -> None:
+    """Store an article's entities (None: it was not read for them, nothing is stored)."""
+    if entities is None:
+        return
+    db.executemany(
+        "INSERT INTO sentence_entities VALUES (?,?,?,?,?)",
+        [(doc_id, e.start, e.end, e.label, e.text) for e in entities],
+    )
+    db.execute("INSERT OR IGNORE INTO entity_docs VALUES (?)", (doc_id,))
+
+
+def delete(db: sqlite3.Connection, doc_id: str) -> None:
+    db.execute("DELETE FROM sentence_entities WHERE doc_id=?", (doc_id,))
+    db.execute("DELETE FROM entity_docs WHERE doc_id=?", (doc_id,))
+
+
+def backfill(db: sqlite3.Connection, found: dict[str, tuple[str, list[Entity]]]) -> None:
+    """Store entities read after the fact: doc_id -> (the content hash they were read from,
+    entities). An article changed or removed meanwhile, or already read, is left alone."""
+    for doc_id, (content, ents) in found.items():
+        fresh = db.execute(
+            "SELECT 1 FROM articles WHERE doc_id=? AND content_hash=? "
+            "AND doc_id NOT IN (SELECT doc_id FROM entity_docs)",
+            (doc_id, content),
+        ).fetchone()
+        if fresh:
+            insert(db, doc_id, ents)
+
+
+# -- reads (through the records' one connection and lock) -------------------------------------
+
+
+def entities(records: Records, doc_ids: list[str]) -> dict[str, list[Entity]]:
+    """doc_id -> its entities in text order (absent: none stored)."""
+    out: dict[str, list[Entity]] = {}
+    rows = records._rows_in(
+        "SELECT doc_id, char_start, char_end, label, text FROM sentence_entities WHERE doc_id",
+        doc_ids,
+    )
+    for row in sorted(rows, key=lambda r: (r[0], r[1], r[2])):
+        out.setdefault(row[0], []).append(Entity(*row))
+    return out
+
+
+def entity_docs(records: Records, labels: frozenset[str]) -> list[tuple[str, str]]:
+    """(entity text, doc_id) of every stored entity with one of these labels, once each."""
+    marks = ",".join("?" * len(labels))
+    return records._rows(
+        f"SELECT DISTINCT text, doc_id FROM sentence_entities WHERE label IN ({marks})",
+        tuple(sorted(labels)),
+    )
+
+
+def without_entities(records: Records) -> list[str]:
+    """Doc ids of articles never read for entities (RAG_ENTITIES=false, or an older index)."""
+    rows = records._rows(
+        "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM entity_docs) "
+        "ORDER BY doc_id"
+    )
+    return [r[0] for r in rows]
