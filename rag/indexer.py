@@ -29,6 +29,8 @@ from .ingest import (
 )
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
+from .stories import SIGNATURE as STORY_SIGNATURE
+from .stories import group_stories, regroup_needed
 from .types import Article, Chunk
 
 
@@ -253,6 +255,8 @@ def run_ingest(
         run.prune(paths)
     if settings.lead_tokens:
         add_article_vectors(store, embedder, settings.lead_tokens)
+    if settings.stories:
+        group_stories(store, settings.story_threshold, regroup_needed(store, settings))
     store.rebuild_bm25()
     write_manifest(store, embedder, settings)
     run.report.seconds = time.perf_counter() - t0
@@ -273,6 +277,9 @@ def write_manifest(store: Store, embedder: Embedder, settings: Settings) -> None
         lead_encoder=embedder.articles.encoder if settings.lead_tokens else None,
         title_prefix_chars=TITLE_CHARS,
         segmenter=SEGMENTER,
+        stories=settings.stories,
+        story_threshold=settings.story_threshold,
+        story_signature=STORY_SIGNATURE,
         articles=store.article_count(),
         chunks=store.chunk_count(),
     )
