@@ -122,6 +122,8 @@ def stream_answer(engine: Engine, question: str, history: list[Any] | None = Non
 
 def render(answer: Answer) -> str:
     """An answer for the terminal: the text, then each source with its quote and offsets."""
+    from .copies import reported_by
+
     lines = [answer.text, ""]
     if answer.abstained:
         lines.append("Related passages (not citations):")
@@ -130,6 +132,8 @@ def render(answer: Answer) -> str:
         meta = ", ".join(x for x in (c.source, c.published, c.url) if x)
         lines.append(f"{head} {c.title}" + (f" — {meta}" if meta else ""))
         lines.append(f"    “{c.quote}”")
+        if also := reported_by(c):
+            lines.append(f"    {also}")
         lines.append(f"    {c.doc_id} chars {c.char_start}–{c.char_end}")
     for s in answer.sentences:
         if s.support != "supported" or s.note:

@@ -112,6 +112,7 @@ class Engine:
             self.settings.rrf_k,
             lead_vector,
             self.settings.lead_weight,
+            self.grouped,
         )
         if model is None:
             return passages
@@ -191,6 +192,10 @@ class Engine:
             draft = replace(self.extractive.answer(query, passages, vector), fallback=str(err))
         assert draft is not None
         answer = self.verifier.verify(draft, passages, vector)
+        if self.grouped:
+            from .copies import attribute
+
+            answer = attribute(answer, self.store)
         t2 = time.perf_counter()
         timings = {
             **answer.timings,
@@ -234,6 +239,20 @@ class Engine:
     def articles(self) -> list[dict[str, Any]]:
         """The library: doc_id, title, source, published, url, chunks, path (no texts)."""
         return self.store.articles() if self.has_index() else []
+
+    @property
+    def grouped(self) -> bool:
+        """Whether copies of one story count as one (RAG_STORIES, and the index grouped them)."""
+        from .stories import grouped
+
+        return grouped(self.store, self.settings)
+
+    def stories(self, doc_ids: set[str] | None = None) -> list[dict[str, Any]]:
+        """The library by story, latest first: story, headline, outlets, first and last date,
+        copies, doc_ids; `doc_ids` keeps the stories with one of those articles (a filter)."""
+        if not self.has_index():
+            return []
+        return self.store.stories.listing(self.grouped, doc_ids)
 
     def remove(self, doc_ids: list[str]) -> int:
         """Delete articles from the index (not their files); returns how many were removed."""
