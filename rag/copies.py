@@ -24,13 +24,16 @@ SentenceIndex = dict[str, tuple[str, int, int]]
 
 
 class _Copies:
-    """Articles of the index and their sentences, each loaded once per answer."""
+    """Articles of the index and their sentences, each loaded once per answer; `allowed` (the
+    doc ids the question's filters admit; None: all) bounds which copies count."""
 
-    def __init__(self, store: Store) -> None:
-        self.store = store
+    def __init__(self, store: Store, allowed: set[str] | None = None) -> None:
+        self.store, self.allowed = store, allowed
         self._articles: dict[str, tuple[Article, SentenceIndex] | None] = {}
 
     def get(self, doc_id: str) -> tuple[Article, SentenceIndex] | None:
+        if self.allowed is not None and doc_id not in self.allowed:
+            return None  # an outlet or a date the question's filters leave out
         if doc_id not in self._articles:
             self._articles[doc_id] = self._load(doc_id)
         return self._articles[doc_id]
@@ -71,11 +74,12 @@ def attribute_citation(c: Citation, copies: _Copies) -> Citation:
     )  # fmt: skip
 
 
-def attribute(answer: Answer, store: Store) -> Answer:
-    """The answer with every citation attributed across its story's copies (see module)."""
+def attribute(answer: Answer, store: Store, allowed: set[str] | None = None) -> Answer:
+    """The answer with every citation attributed across its story's copies (see module), among
+    the articles `allowed` (None: all)."""
     if not answer.citations:
         return answer
-    copies = _Copies(store)
+    copies = _Copies(store, allowed)
     cited = tuple(attribute_citation(c, copies) for c in answer.citations)
     return replace(answer, citations=cited)
 

@@ -195,7 +195,7 @@ class Engine:
         if self.grouped:
             from .copies import attribute
 
-            answer = attribute(answer, self.store)
+            answer = attribute(answer, self.store, self.store.allowed_docs(filters))
         t2 = time.perf_counter()
         timings = {
             **answer.timings,

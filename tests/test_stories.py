@@ -11,6 +11,7 @@ import pytest
 from rag.copies import _Copies, attribute_citation
 from rag.embed import Embedder
 from rag.engine import Engine
+from rag.retrieve import Filters
 from rag.settings import Settings
 from rag.types import Citation
 
@@ -83,6 +84,12 @@ def test_citation_credits_the_earliest_copy_and_names_the_others(grouped: Engine
         "published": "2025-03-10",
         "url": "https://dailycourier.example/news/riverton-floods",
     }
+
+
+def test_copies_the_filters_leave_out_are_neither_cited_nor_named(grouped: Engine) -> None:
+    only = Filters(sources=("Valley Times", "Daily Courier"))
+    toll = next(c for c in grouped.ask(TOLL, filters=only).citations if "12 people" in c.quote)
+    assert toll.doc_id == COURIER and [c.doc_id for c in toll.also_reported_by] == [VALLEY]
 
 
 def _cite(eng: Engine, doc_id: str, words: str) -> Citation:
