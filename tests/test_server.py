@@ -44,7 +44,7 @@ def test_ingest_and_ask_through_a_chroma_server(
 ) -> None:
     engine = served_engine(tmp_path, embedder, chroma.url)
     report = engine.ingest([corpus])
-    assert report.exit_code == 0 and len(report.added) == 8
+    assert report.exit_code == 0 and len(report.added) == 14  # 8 facts + 6 stories
     check_answer(engine)
     # the vectors live in the server, not in an embedded store in the index folder
     assert not (Path(engine.settings.index_dir) / "chroma").exists()
