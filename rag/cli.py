@@ -129,6 +129,8 @@ def stream_answer(
 
 def render(answer: Answer) -> str:
     """An answer for the terminal: the text, then each source with its quote and offsets."""
+    from .copies import reported_by
+
     lines = [answer.text, ""]
     if answer.conflicts:
         from .conflicts import describe
@@ -141,6 +143,8 @@ def render(answer: Answer) -> str:
         meta = ", ".join(x for x in (c.source, c.published, c.url) if x)
         lines.append(f"{head} {c.title}" + (f" — {meta}" if meta else ""))
         lines.append(f"    “{c.quote}”")
+        if also := reported_by(c):
+            lines.append(f"    {also}")
         lines.append(f"    {c.doc_id} chars {c.char_start}–{c.char_end}")
     for s in answer.sentences:
         if s.support != "supported" or s.note:

@@ -120,6 +120,7 @@ class Engine:
             self.settings.rrf_k,
             lead_vector,
             self.settings.lead_weight,
+            self.grouped,
         )
         if model is not None:
             from .rerank import rerank
@@ -218,6 +219,11 @@ class Engine:
             return
         t1 = time.perf_counter()
         answer = yield from self._write(query, passages)
+        if self.grouped:
+            from .copies import attribute
+
+            admitted = self.store.allowed_docs(period.filters(filters))
+            answer = attribute(answer, self.store, admitted)
         t2 = time.perf_counter()
         timings = {
             **answer.timings,
@@ -297,6 +303,20 @@ class Engine:
     def articles(self) -> list[dict[str, Any]]:
         """The library: doc_id, title, source, published, url, chunks, path (no texts)."""
         return self.store.articles() if self.has_index() else []
+
+    @property
+    def grouped(self) -> bool:
+        """Whether copies of one story count as one (RAG_STORIES, and the index grouped them)."""
+        from .stories import grouped
+
+        return grouped(self.store, self.settings)
+
+    def stories(self, doc_ids: set[str] | None = None) -> list[dict[str, Any]]:
+        """The library by story, latest first: story, headline, outlets, first and last date,
+        copies, doc_ids; `doc_ids` keeps the stories with one of those articles (a filter)."""
+        if not self.has_index():
+            return []
+        return self.store.stories.listing(self.grouped, doc_ids)
 
     def remove(self, doc_ids: list[str]) -> int:
         """Delete articles from the index (not their files); returns how many were removed."""

@@ -30,6 +30,8 @@ from .ingest import (
 from .metadata import not_sentences
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
+from .stories import SIGNATURE as STORY_SIGNATURE
+from .stories import group_stories, regroup_needed
 from .types import Article, Chunk, Entity
 
 
@@ -296,6 +298,8 @@ def run_ingest(
         add_article_vectors(store, embedder, settings.lead_tokens)
     if settings.entities:
         add_entities(store)
+    if settings.stories:
+        group_stories(store, settings.story_threshold, regroup_needed(store, settings))
     store.rebuild_bm25()
     write_manifest(store, embedder, settings)
     run.report.seconds = time.perf_counter() - t0
@@ -317,6 +321,9 @@ def write_manifest(store: Store, embedder: Embedder, settings: Settings) -> None
         title_prefix_chars=TITLE_CHARS,
         segmenter=SEGMENTER,
         entities=settings.entities,
+        stories=settings.stories,
+        story_threshold=settings.story_threshold,
+        story_signature=STORY_SIGNATURE,
         articles=store.article_count(),
         chunks=store.chunk_count(),
     )

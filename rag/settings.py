@@ -120,6 +120,19 @@ class Settings(BaseSettings):
         "used for follow-up questions and conflicting reports; false: faster ingest, names "
         "guessed from capital letters.",
     )
+    stories: bool = Field(
+        True,
+        description="Group copies of one story (republished with small edits) at ingest: "
+        "retrieval then spends top-k on distinct stories, and a citation names the other "
+        "outlets carrying its sentence.",
+    )
+    story_threshold: float = Field(
+        0.65,
+        ge=0.1,
+        le=0.95,  # above, the LSH has too few bands to find candidates
+        description="Jaccard similarity of word shingles (MinHash estimate) at which two "
+        "articles count as copies of one story; see docs/stories.md.",
+    )
     collection: str = Field("articles", description="Chroma collection name.")
     chroma_timeout: float = Field(
         10.0, gt=0, description="Seconds to wait for a Chroma server before giving up."

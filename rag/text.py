@@ -2,6 +2,7 @@
 
 - `terms`: stemmed content terms (BM25, sentence scoring, containment);
 - `normalise` / `mentions`: loose matching of a short answer in a text;
+- `shingles`: runs of normalised words, what copies of one story share;
 - `facts` / `source_facts`: the numbers, dates and names a sentence asserts;
 - `negated`: odd number of negations;
 - `MARKER` / `find_markers` / `strip_markers`: citation markers, however a model writes them;
@@ -91,6 +92,19 @@ def mentions(text: str, answer: str) -> bool:
     if f" {want} " in hay:
         return True
     return len(want) >= 4 and f" {want}" in hay
+
+
+def shingles(text: str, k: int = 3) -> set[str]:
+    """Every run of k normalised words (the whole text when shorter): copies of one story with
+    small edits share most of them.
+
+    >>> sorted(shingles("The river burst its banks.", 3))
+    ['burst its banks', 'river burst its']
+    """
+    words = normalise(text).split()
+    if len(words) <= k:
+        return {" ".join(words)} if words else set()
+    return {" ".join(words[i : i + k]) for i in range(len(words) - k + 1)}
 
 
 # --- facts a sentence asserts -----------------------------------------------------------------

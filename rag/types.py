@@ -72,6 +72,16 @@ class Passage:
 
 
 @dataclass(frozen=True)
+class Copy:
+    """Another copy of a cited article's story (another outlet) that carries the quote too."""
+
+    doc_id: str
+    source: str | None
+    published: str | None
+    url: str | None
+
+
+@dataclass(frozen=True)
 class Citation:
     """A quoted span of an article. Invariant: article.text[char_start:char_end] == quote."""
 
@@ -85,9 +95,11 @@ class Citation:
     char_end: int
     quote: str
     n: int | None = None  # None for related passages, which are not citations
+    also_reported_by: tuple[Copy, ...] = ()  # other copies of the story with the same sentence
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
+        d["also_reported_by"] = list(d["also_reported_by"])
         n = d.pop("n")
         return d if n is None else {"n": n, **d}
 

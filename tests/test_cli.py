@@ -16,6 +16,8 @@ from rag.engine import Engine
 
 from .conftest import DATA, ROOT
 
+STORIES = ROOT / "tests" / "fixtures" / "stories" / "riverton.jsonl"
+
 RAG = [sys.executable, "-m", "rag"]
 
 
@@ -87,6 +89,7 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
         "char_start",
         "char_end",
         "quote",
+        "also_reported_by",
     }
     article = (workdir / "news" / "chess_final.html").read_text()
     for c in out["citations"]:
@@ -105,6 +108,33 @@ def test_ask_as_of_a_day_before_the_article_does_not_use_it(index: Path, workdir
     assert "Mira Okafor" in after["answer"]  # published 2025-05-02: the as-of day counts
     bad = run([*question, "--as-of", "May 2025"], index, workdir)
     assert bad.returncode == 1 and "YYYY-MM-DD" in bad.stderr and not bad.stdout
+
+
+def test_ask_json_names_the_other_outlets_of_a_story(tmp_path: Path, workdir: Path) -> None:
+    riverton = tmp_path / "index"
+    assert run(["ingest", str(STORIES)], riverton, workdir).returncode == 0
+    question = "How many people died in the Riverton floods?"
+    result = run(["ask", question, "--json", "--as-of", "2025-03-11"], riverton, workdir)
+    assert result.returncode == 0, result.stderr
+    out = json.loads(result.stdout)
+    toll = next(c for c in out["citations"] if "12 people died" in c["quote"])
+    assert (toll["doc_id"], toll["source"]) == ("riverton/0", "Northern Wire")
+    assert toll["also_reported_by"] == [
+        {
+            "doc_id": "riverton/1",
+            "source": "Daily Courier",
+            "published": "2025-03-10",
+            "url": "https://dailycourier.example/news/riverton-floods",
+        },
+        {
+            "doc_id": "riverton/2",
+            "source": "Valley Times",
+            "published": "2025-03-11",
+            "url": "https://valleytimes.example/riverton-flooding",
+        },
+    ]
+    plain = run(["ask", question, "--as-of", "2025-03-11"], riverton, workdir)
+    assert "also reported by Daily Courier, Valley Times (3 outlets)" in plain.stdout
 
 
 def test_txt_offsets_index_the_file_itself(index: Path, workdir: Path) -> None:

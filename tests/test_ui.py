@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 
 from rag.engine import Engine
 from rag.errors import RagError
-from rag.types import Answer, AnswerSentence, Article, Citation
+from rag.types import Answer, AnswerSentence, Article, Citation, Copy
 from ui.app import build_app
 from ui.handlers import Handlers
 from ui.inputs import make_filters, safe_upload_name, stage_uploads
@@ -111,6 +112,25 @@ def test_rendering_escapes_article_text() -> None:
     assert "Intro. <mark>" in out and "</mark> More." in out
 
 
+def test_source_names_the_other_outlets_that_carry_its_sentence() -> None:
+    text = "Floods hit Riverton. At least 12 people died."
+    cite = Citation("w", "Floods", "Northern Wire", "2025-03-10", None, "w#0", 21, 46,
+                    text[21:46], 1)  # fmt: skip
+    assert "also reported" not in render_source(cite, Article("w", "Floods", text), "s", "[1]")
+    others = (
+        Copy("c", "<b>Daily Courier</b>", "2025-03-10", "https://dailycourier.example/a"),
+        Copy("v", "Valley Times", "2025-03-11", "javascript:alert(1)"),
+        Copy("u", "Northern Wire", "2025-03-12", None),  # its own outlet again: not counted
+    )
+    out = render_source(replace(cite, also_reported_by=others), Article("w", "F", text), "s", "")
+    assert (
+        '<p class="also">also reported by <a href="https://dailycourier.example/a" '
+        'target="_blank" rel="noopener noreferrer">&lt;b&gt;Daily Courier&lt;/b&gt;</a>, '
+        "Valley Times (3 outlets)</p>"
+    ) in out
+    assert "javascript:" not in out
+
+
 def test_sentences_get_links_and_badges() -> None:
     s = AnswerSentence("Ofcom acted [2] and wrote [sic] to X. [1]", (1, 2), "partial")
     out = render_sentence(s, turn=3)
@@ -135,6 +155,19 @@ def test_no_index_is_a_chat_message_and_an_empty_library(fresh: Engine) -> None:
     assert chat[0]["role"] == "user" and "⚠" in chat[-1]["content"]
     assert "no index" in chat[-1]["content"]
     assert h.library()[1].choices == []
+
+
+def _rows(table: Any) -> list[list[Any]]:
+    return list(table.value["data"])
+
+
+def test_library_lists_stories_with_their_outlets_dates_and_copies(engine: Engine) -> None:
+    rows = _rows(Handlers(engine).library()[3])
+    flood = next(r for r in rows if r[0].startswith("Riverton floods: at least 12 dead"))
+    outlets = "Northern Wire, Daily Courier, Valley Times"
+    assert flood[1:] == [outlets, "2025-03-10", "2025-03-12", 4]
+    market = ["Riverton farmers' market reopens", "Valley Times", "2025-02-22", "2025-02-22", 1]
+    assert market in rows
 
 
 def test_follow_ups_are_read_from_the_answers_kept_in_the_state(ui_engine: Engine) -> None:

@@ -31,6 +31,7 @@ EXAMPLES = [
     "Who did David Lammy meet in Washington?",
 ]
 LIBRARY_HEADERS = ["Title", "Outlet", "Published", "Chunks", "Document id"]
+STORY_HEADERS = ["Headline", "Outlets", "First published", "Last published", "Copies"]
 
 ASSETS = Path(__file__).with_name("assets")
 
@@ -127,6 +128,19 @@ def _settings(h: Handlers) -> tuple[Any, Any, Any, Any, Any]:
     return top_k, outlets, start, end, as_of
 
 
+def _stories_table() -> Any:
+    """The library by story: the copies of one story in several outlets make one row."""
+    return gr.Dataframe(
+        headers=STORY_HEADERS,
+        interactive=False,
+        wrap=True,
+        column_widths=["44%", "26%", "12%", "12%", "6%"],
+        max_height=420,
+        label="Stories (copies of one story in several outlets count once)",
+        elem_id="stories",
+    )
+
+
 def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
     """Upload, list and remove articles; returns the components `library()` refreshes."""
     kinds = ", ".join(UPLOAD_TYPES)
@@ -143,6 +157,7 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
     )
     add = gr.Button("Add to library", variant="primary", elem_id="add")
     report = gr.Textbox(label="Ingest report", lines=4, interactive=False, elem_id="report")
+    stories = _stories_table()
     table = gr.Dataframe(
         headers=LIBRARY_HEADERS,
         interactive=False,
@@ -155,7 +170,7 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
     with gr.Row(equal_height=True):
         doc = gr.Dropdown([], label="Article to remove", scale=4, elem_id="remove-doc")
         drop = gr.Button("Remove from index", variant="stop", scale=1, elem_id="remove")
-    shown = (table, doc, outlets)
+    shown = (table, doc, outlets, stories)
     add.click(
         h.add_files,
         [files],

@@ -157,16 +157,18 @@ class Handlers:
         msg = f"removed {doc_id}" if removed else f"{doc_id} was not in the index"
         return (msg, *self.library())
 
-    def library(self) -> tuple[Any, Any, Any]:
-        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown)."""
+    def library(self) -> tuple[Any, Any, Any, Any]:
+        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown, story table)."""
         arts = self.engine.articles()
         rows = [_library_row(a) for a in arts]
+        stories = [_story_row(s) for s in self.engine.stories()]
         docs = [(f"{clip(a['title'], 60)} ({a['doc_id']})", a["doc_id"]) for a in arts]
         outlets = sorted({a["source"] for a in arts if a["source"]})
         return (
             gr.Dataframe(value=rows or [["", "", "", "", ""]]),
             gr.Dropdown(choices=docs, value=None),
             gr.Dropdown(choices=outlets),
+            gr.Dataframe(value=stories or [["", "", "", "", ""]]),
         )
 
 
@@ -184,3 +186,8 @@ def _reveal(shown: list[dict[str, Any]], turns: list[Turn]) -> Iterator[tuple[An
 def _library_row(a: dict[str, Any]) -> list[Any]:
     title = clip(a["title"], TABLE_TITLE_CHARS)
     return [title, a["source"] or "", a["published"] or "", a["chunks"], a["doc_id"]]
+
+
+def _story_row(s: dict[str, Any]) -> list[Any]:
+    headline = clip(s["headline"], TABLE_TITLE_CHARS)
+    return [headline, ", ".join(s["outlets"]), s["first"] or "", s["last"] or "", s["copies"]]

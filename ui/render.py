@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rag.conflicts import describe
+from rag.copies import other_outlets
 from rag.text import TRAILING_MARKERS, find_markers
 from rag.when import describe_period
 
@@ -179,9 +180,25 @@ def render_source(c: Citation, article: Article | None, dom_id: str, label: str)
         f'<details class="src" id="{dom_id}"><summary>{label}<span class="title">{esc(c.title)}'
         f'</span><span class="byline">{byline}</span></summary>{link}'
         f'<p class="para">{esc(before)}<mark>{esc(c.quote)}</mark>{esc(after)}</p>'
+        f"{render_copies(c)}"
         f'<div class="where">{esc(c.doc_id)} · characters {c.char_start}–{c.char_end}</div>'
         "</details>"
     )
+
+
+def render_copies(c: Citation) -> str:
+    """'also reported by A, B (3 outlets)' under a source, each outlet linked to its copy."""
+    names = other_outlets(c)
+    if not names:
+        return ""
+    urls = {x.source or x.doc_id: safe_url(x.url) for x in reversed(c.also_reported_by)}
+    shown = [
+        f'<a href="{esc(url)}" target="_blank" rel="noopener noreferrer">{esc(name)}</a>'
+        if (url := urls.get(name))
+        else esc(name)
+        for name in names
+    ]
+    return f'<p class="also">also reported by {", ".join(shown)} ({len(names) + 1} outlets)</p>'
 
 
 def render_turn(turn: Turn, n: int) -> str:

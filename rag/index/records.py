@@ -32,11 +32,16 @@ CREATE TABLE IF NOT EXISTS sentence_vectors (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, vectors BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS sentence_vectors_doc ON sentence_vectors(doc_id);
 CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB NOT NULL);
+CREATE TABLE IF NOT EXISTS stories (
+    doc_id TEXT PRIMARY KEY, story TEXT NOT NULL, signature BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS stories_story ON stories(story);
 """
 #: An article dated after the `?` date (undated ones never are).
 _LATER = (
     "published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND substr(published, 1, 10) > ?"
 )
+# subtle: `stories` (see stories.py beside this) came after schema 3 without a new version: an
+# older index gets the empty table on open and its articles their stories on the next ingest.
 #: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
 SENTENCE_VECTORS = "float16"
 #: Keys per `IN (...)` statement, well under SQLite's bound on parameters (999 before 3.32).
@@ -145,6 +150,7 @@ class Records:
         entity_rows.delete(self.db, doc_id)
         self.db.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
         self.db.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
+        self.db.execute("DELETE FROM stories WHERE doc_id=?", (doc_id,))  # the others keep theirs
         self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
         return self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
 

@@ -3,7 +3,8 @@
 SQLite is the record of truth. A write goes to Chroma first and commits to SQLite last, so an
 interrupted ingest leaves at worst vectors SQLite does not vouch for; `repair()` finds them.
 The parts: manifest.py (how it was built), records.py (SQLite), vectors.py (Chroma),
-lexical.py (BM25), leads.py (article vectors); this facade is what the rest of rag uses.
+lexical.py (BM25), leads.py (article vectors), stories.py (copies of one story); this facade
+is what the rest of rag uses.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .leads import Leads
 from .lexical import Lexical
 from .manifest import MANIFEST, Manifest
 from .records import Records
+from .stories import StoryRecords
 from .vectors import Vectors
 
 
@@ -44,6 +46,7 @@ class Store:
         self.vectors = Vectors(settings, self.dir, self._lock)
         self._lexical = Lexical(self.dir, self.records, self._lock)
         self._leads = Leads(self.dir, self.records, self._lock)
+        self.stories = StoryRecords(self.records)  # copies of one story (rag/stories.py)
 
     @property
     def collection(self) -> Any:

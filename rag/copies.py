@@ -1,0 +1,103 @@
+"""Answer + index -> Answer whose citations quote the earliest copy of their story carrying the
+sentence, and name the other copies that carry it too (`Citation.also_reported_by`).
+
+A copy carries a quote when one of its sentences has the same normalised text (`text.normalise`:
+case, punctuation and articles aside); a copy whose sentence was edited ("About 3,400" for
+"Around 3,400") does not. The earliest published copy is cited (the fullest text among copies
+of one date, or of none), so a wire story is credited to where it appeared first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import TYPE_CHECKING
+
+from .index.stories import copy_order
+from .text import normalise
+from .types import Answer, Article, Citation, Copy
+
+if TYPE_CHECKING:
+    from .index import Store
+
+# normalised sentence -> (chunk_id, char_start, char_end) in one article
+SentenceIndex = dict[str, tuple[str, int, int]]
+
+
+class _Copies:
+    """Articles of the index and their sentences, each loaded once per answer; `allowed` (the
+    doc ids the question's filters admit; None: all) bounds which copies count."""
+
+    def __init__(self, store: Store, allowed: set[str] | None = None) -> None:
+        self.store, self.allowed = store, allowed
+        self._articles: dict[str, tuple[Article, SentenceIndex] | None] = {}
+
+    def get(self, doc_id: str) -> tuple[Article, SentenceIndex] | None:
+        if self.allowed is not None and doc_id not in self.allowed:
+            return None  # an outlet or a date the question's filters leave out
+        if doc_id not in self._articles:
+            self._articles[doc_id] = self._load(doc_id)
+        return self._articles[doc_id]
+
+    def _load(self, doc_id: str) -> tuple[Article, SentenceIndex] | None:
+        article = self.store.article(doc_id)
+        if article is None:
+            return None
+        index: SentenceIndex = {}
+        chunk_ids = self.store.records.chunk_ids(doc_id)
+        for cid, loaded in self.store.chunks(chunk_ids).items():
+            for s, e in loaded.chunk.sentences:
+                index.setdefault(normalise(article.text[s:e]), (cid, s, e))
+        return article, index
+
+
+def attribute_citation(c: Citation, copies: _Copies) -> Citation:
+    """The citation moved to the earliest copy carrying its quote, naming the other carriers."""
+    doc_ids = copies.store.stories.copies(c.doc_id)
+    if len(doc_ids) < 2:
+        return c
+    key = normalise(c.quote)
+    carriers = []
+    for doc_id in doc_ids:
+        got = copies.get(doc_id)
+        if got is not None and key in got[1]:
+            carriers.append((got[0], got[1][key]))
+    if c.doc_id not in {a.doc_id for a, _ in carriers}:  # not a whole sentence: left as cited
+        return c
+    carriers.sort(key=lambda ac: copy_order(ac[0].published, len(ac[0].text), ac[0].doc_id))
+    (first, (chunk_id, start, end)), others = carriers[0], carriers[1:]
+    also = tuple(Copy(a.doc_id, a.source, a.published, a.url) for a, _ in others)
+    if first.doc_id == c.doc_id:
+        return replace(c, also_reported_by=also)
+    return Citation(
+        first.doc_id, first.title, first.source, first.published, first.url, chunk_id,
+        start, end, first.text[start:end], c.n, also,
+    )  # fmt: skip
+
+
+def attribute(answer: Answer, store: Store, allowed: set[str] | None = None) -> Answer:
+    """The answer with every citation attributed across its story's copies (see module), among
+    the articles `allowed` (None: all)."""
+    if not answer.citations:
+        return answer
+    copies = _Copies(store, allowed)
+    cited = tuple(attribute_citation(c, copies) for c in answer.citations)
+    return replace(answer, citations=cited)
+
+
+def other_outlets(c: Citation) -> list[str]:
+    """The outlets of a citation's other copies, in copy order, without its own outlet (the
+    same outlet running the story again adds no one)."""
+    own = c.source or c.doc_id
+    names = dict.fromkeys(x.source or x.doc_id for x in c.also_reported_by)
+    return [n for n in names if n != own]
+
+
+def reported_by(c: Citation) -> str:
+    """'also reported by A, B (3 outlets)' for a citation with copies elsewhere, else ''.
+
+    >>> cite = Citation("a", "T", "Wire", None, None, "a#0", 0, 1, "x", 1)
+    >>> reported_by(replace(cite, also_reported_by=(Copy("b", "Courier", None, None),)))
+    'also reported by Courier (2 outlets)'
+    """
+    names = other_outlets(c)
+    return f"also reported by {', '.join(names)} ({len(names) + 1} outlets)" if names else ""
