@@ -10,11 +10,11 @@ of one date, or of none), so a wire story is credited to where it appeared first
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .index.stories import copy_order
 from .text import normalise
-from .types import Answer, Article, Citation, Copy
+from .types import Answer, Article, Citation, Copy, Passage
 
 if TYPE_CHECKING:
     from .index import Store
@@ -101,3 +101,50 @@ def reported_by(c: Citation) -> str:
     """
     names = other_outlets(c)
     return f"also reported by {', '.join(names)} ({len(names) + 1} outlets)" if names else ""
+
+
+def with_variants(
+    store: Store, ranked: list[str], picked: list[str], story: dict[str, str], top_k: int
+) -> list[str]:
+    """`picked` (one copy standing for each story) plus the ranked chunks of other copies that
+    state one of its facts with another value (an update's "15 died" for the first report's
+    "12"; rag/conflicts.py decides), best ranked first, top_k in all.
+
+    subtle: grouping hides a copy that repeats or extends the story, never one that changes a
+    fact: the conflicting reports must both reach the answer to be shown side by side.
+    """
+    from .conflicts import aligned, claims, differ
+
+    stories = {story.get(c.rsplit("#", 1)[0]) for c in picked}
+    chosen = set(picked)
+    others = [c for c in ranked if c not in chosen and story.get(c.rsplit("#", 1)[0]) in stories]
+    if not others:
+        return picked
+    loaded = store.chunks(picked + others)
+    entities = store.entities(sorted({got.chunk.doc_id for got in loaded.values()}))
+
+    def said(cid: str) -> list[Any]:
+        got = loaded[cid]
+        mine = tuple(e for e in entities.get(got.chunk.doc_id, ()) if _inside(e, got.chunk))
+        return claims([Passage(got.chunk, got.article, 0.0, 0, entities=mine)])
+
+    known: dict[str | None, list[Any]] = {}
+    for cid in picked:
+        if cid in loaded:
+            known.setdefault(story.get(cid.rsplit("#", 1)[0]), []).extend(said(cid))
+    extra = [
+        cid
+        for cid in others
+        if cid in loaded
+        and any(
+            aligned(a, b) and differ(a, b)
+            for a in said(cid)
+            for b in known.get(story.get(cid.rsplit("#", 1)[0]), [])
+        )
+    ]
+    place = {cid: i for i, cid in enumerate(ranked)}
+    return sorted(picked + extra, key=lambda c: place.get(c, len(place)))[:top_k]
+
+
+def _inside(e: Any, chunk: Any) -> bool:
+    return bool(chunk.char_start <= e.start < chunk.char_end)

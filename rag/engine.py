@@ -128,7 +128,10 @@ class Engine:
             encode = self.embedder.encode_cached
             weight = self.settings.lexical_weight
             passages = rerank(question, passages, vector, model, encode, weight)[:depth]
-        return prefer_recent(passages, top_k) if recent else passages[:top_k]
+        if not recent:
+            return passages[:top_k]
+        docs = sorted({p.article.doc_id for p in passages})
+        return prefer_recent(passages, top_k, store.stories.of(docs) if self.grouped else None)
 
     def search(
         self,
@@ -201,7 +204,7 @@ class Engine:
     ) -> Iterator[str | Answer]:
         """Text deltas as the answer is written, then the verified Answer (always last)."""
         from .errors import RagError
-        from .when import parse_as_of
+        from .when import filtered_out, parse_as_of
 
         question = question.strip()
         if not question:
@@ -215,7 +218,7 @@ class Engine:
         passages, period = self.search(query, top_k, filters, day)
         narrowed = period.filters(filters).describe(today=date.today().isoformat())
         if not passages and narrowed:
-            yield self._filtered_out(question, narrowed, period, time.perf_counter() - t0)
+            yield filtered_out(question, narrowed, period, time.perf_counter() - t0)
             return
         t1 = time.perf_counter()
         answer = yield from self._write(query, passages)
@@ -261,18 +264,6 @@ class Engine:
 
             answer = replace(answer, conflicts=conflicts_for(answer.citations, passages))
         return answer
-
-    def _filtered_out(self, question: str, narrowed: str, period: Period, secs: float) -> Answer:
-        """The abstention when the filters, not the articles, left nothing to read."""
-        text = (
-            f"No article matches the filters on ({narrowed}) — widen or clear them to search "
-            "every article."
-        )
-        return Answer(
-            question, text, (), (), abstained=True,
-            timings={"retrieve": secs * 1000, "total": secs * 1000},
-            as_of=period.as_of.isoformat(), period=period.to_dict() if period.dated else None,
-        )  # fmt: skip
 
     @property
     def verifier(self) -> Verifier:

@@ -136,6 +136,10 @@ def retrieve(
     ranked, scores = rank(dense, lexical, leads, lead_weight, rrf_k)
     story = store.stories.of(sorted({c.rsplit("#", 1)[0] for c in ranked})) if stories else None
     picked = diversify(ranked, top_k, story)
+    if story:
+        from .copies import with_variants
+
+        picked = with_variants(store, ranked, picked, story, top_k)
     loaded = store.chunks(picked)
     vectors = store.sentence_vectors(picked)
     entities = store.entities(sorted({got.chunk.doc_id for got in loaded.values()}))
@@ -150,23 +154,37 @@ def retrieve(
     return passages
 
 
-def prefer_recent(passages: list[Passage], top_k: int) -> list[Passage]:
+def prefer_recent(
+    passages: list[Passage], top_k: int, story: Mapping[str, str] | None = None
+) -> list[Passage]:
     """The top_k of `passages` (best first) by relevance and recency together, for "latest".
 
-    Reciprocal rank fusion of the relevance order and the newest-first order; undated articles
-    count as the oldest. Relevance still counts: the newest article on another subject does
-    not win on its date alone.
+    Stories (`story`: doc_id -> story id; else each article its own) are ordered by reciprocal
+    rank fusion of their relevance order and their newest-first order, undated counting as
+    oldest: the newest article on another subject does not win on its date alone. Within a
+    story, the newest copy comes first: an update before the report it updates.
 
     >>> from .types import Article, Chunk
     >>> def p(doc, day, rank):
     ...     a = Article(doc, doc, "x", published=day)
     ...     return Passage(Chunk(f"{doc}#0", doc, 0, 0, 1, "x", ((0, 1),)), a, 0.0, rank)
-    >>> [x.chunk.doc_id for x in prefer_recent([p("old", "2024-01-01", 1),
-    ...     p("mid", "2024-06-01", 2), p("new", "2025-01-01", 3)], 2)]
+    >>> ps = [p("old", "2024-01-01", 1), p("mid", "2024-06-01", 2), p("new", "2025-01-01", 3)]
+    >>> [x.chunk.doc_id for x in prefer_recent(ps, 2)]
     ['new', 'old']
+    >>> [x.chunk.doc_id for x in prefer_recent(ps, 3, {"old": "s", "new": "s"})]
+    ['new', 'old', 'mid']
     """
-    by_date = sorted(passages, key=lambda p: published_day(p.article.published) or 0, reverse=True)
-    order = fuse([[p.chunk.chunk_id for p in passages], [p.chunk.chunk_id for p in by_date]])
-    place = {cid: i for i, (cid, _) in enumerate(order)}
-    chosen = sorted(passages, key=lambda p: place[p.chunk.chunk_id])[:top_k]
-    return [replace(p, rank=n) for n, p in enumerate(chosen, start=1)]
+
+    def day(x: Passage) -> int:
+        return published_day(x.article.published) or 0
+
+    members: dict[str, list[Passage]] = {}
+    for x in passages:
+        members.setdefault(
+            story.get(x.article.doc_id, x.article.doc_id) if story else x.article.doc_id, []
+        ).append(x)
+    newest = {k: max(day(x) for x in ms) for k, ms in members.items()}
+    by_date = sorted(members, key=lambda k: -newest[k])
+    order = [k for k, _ in fuse([list(members), by_date])]
+    ranked = [x for k in order for x in sorted(members[k], key=lambda x: -day(x))]
+    return [replace(x, rank=n) for n, x in enumerate(ranked[:top_k], start=1)]

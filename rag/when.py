@@ -20,6 +20,7 @@ from .errors import RagError
 from .index import Filters
 from .text import NUMBER_WORDS
 from .text import words as _words
+from .types import Answer
 
 #: Words that ask for the newest reports without naming a date.
 RECENCY = frozenset(
@@ -283,3 +284,17 @@ def describe_period(period: dict[str, Any] | None, as_of: str | None) -> str:
         str(period.get("phrase") or ""),
     ).describe()
     return f"{line}, as of {day}" if line else ""
+
+
+def filtered_out(question: str, narrowed: str, period: Period, secs: float) -> Answer:
+    """The abstention when the filters (`narrowed`, in words), not the articles, left nothing
+    to read."""
+    text = (
+        f"No article matches the filters on ({narrowed}) — widen or clear them to search "
+        "every article."
+    )
+    return Answer(
+        question, text, (), (), abstained=True,
+        timings={"retrieve": secs * 1000, "total": secs * 1000},
+        as_of=period.as_of.isoformat(), period=period.to_dict() if period.dated else None,
+    )  # fmt: skip

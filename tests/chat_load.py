@@ -150,7 +150,7 @@ def ingest_loop(url: str, deadline: float, figures: Figures, per_batch: int) -> 
                 named = [file_data(p, name) for p, (name, _) in zip(stored, files, strict=True)]
                 done = call(session, "add_files", [named])
                 report = done["output"]["data"][0] if done.get("success") else str(done)
-                ok = f"added {per_batch}," in report
+                ok = report.count("Added '") == per_batch
             except Exception as err:  # counted as an error of the run
                 report, ok = f"{type(err).__name__}: {err}", False
             with figures.lock:

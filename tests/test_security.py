@@ -131,7 +131,7 @@ def test_uploads_are_checked_server_side(
     [stored] = upload(session, [("../../etc/passwd.txt", body)])
     done = call(session, "add_files", [[file_data(stored, "../../etc/passwd.txt")]])
     assert done["success"], done
-    assert "added: passwd" in done["output"]["data"][0]
+    assert done["output"]["data"][0].startswith("Added 'Orrin ferry'")
     assert (uploads / "passwd.txt").read_bytes() == body
     assert sorted(p.name for p in uploads.iterdir()) == ["passwd.txt"]
     # type: no extension, or a wrong one, is refused before the handler runs

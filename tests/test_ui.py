@@ -20,6 +20,8 @@ from ui.render import render_answer, render_meta, render_sentence, render_source
 
 from .conftest import ROOT, make_settings
 
+STORIES = ROOT / "tests" / "fixtures" / "stories" / "riverton.jsonl"
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -161,13 +163,24 @@ def _rows(table: Any) -> list[list[Any]]:
     return list(table.value["data"])
 
 
-def test_library_lists_stories_with_their_outlets_dates_and_copies(engine: Engine) -> None:
-    rows = _rows(Handlers(engine).library()[3])
+def test_library_lists_stories_with_their_outlets_dates_and_copies(
+    tmp_path: Path, embedder: Any
+) -> None:
+    engine = Engine(make_settings(tmp_path), embedder)
+    assert engine.ingest([STORIES]).exit_code == 0
+    h = Handlers(engine)
+    rows = _rows(h.library()[3])
     flood = next(r for r in rows if r[0].startswith("Riverton floods: at least 12 dead"))
     outlets = "Northern Wire, Daily Courier, Valley Times"
     assert flood[1:] == [outlets, "2025-03-10", "2025-03-12", 4]
     market = ["Riverton farmers' market reopens", "Valley Times", "2025-02-22", "2025-02-22", 1]
     assert market in rows
+    # filtered by a name spaCy found in the articles
+    names = h.library()[4].choices
+    assert ("Maria Santos", "Maria Santos") in names or "Maria Santos" in str(names)
+    council = _rows(h.stories_naming("Maria Santos"))
+    assert [r[0] for r in council] == ["Riverton council approves new library"]
+    assert len(_rows(h.stories_naming(None))) == len(rows)
 
 
 def test_follow_ups_are_read_from_the_answers_kept_in_the_state(ui_engine: Engine) -> None:
@@ -353,7 +366,8 @@ def test_uploaded_article_is_indexed_and_cited(page: Any, tmp_path: Path) -> Non
     path = tmp_path / "varnholm_festival.txt"
     path.write_text(FESTIVAL)
     report = upload(page, [str(path)])
-    assert "added 1" in report and "added: varnholm_festival" in report
+    assert report.startswith("Added 'Varnholm lantern festival") and "(1 passage)." in report
+    assert "added 1" not in report and "chunks/s" not in report  # words, not counters
     assert "Varnholm lantern festival" in page.locator("#library").text_content()
     page.wait_for_timeout(600)  # let the table's refresh settle before the picture
     page.screenshot(path=str(DOCS / "library.png"), full_page=True)
@@ -370,7 +384,7 @@ def test_uploaded_article_is_indexed_and_cited(page: Any, tmp_path: Path) -> Non
 def test_hostile_article_renders_as_text(page: Any, tmp_path: Path) -> None:
     path = tmp_path / "brellin_notice.txt"
     path.write_text(HOSTILE)
-    assert "added: brellin_notice" in upload(page, [str(path)])
+    assert upload(page, [str(path)]).startswith("Added '")
     page.get_by_role("tab", name="Chat").click()
     ask(page, "What notice did the Brellin council publish?", "hostile article")
     mark = open_source(page, 1)
@@ -386,7 +400,7 @@ def test_upload_path_traversal_and_bad_types_are_refused(page: Any, ui_engine: E
     uploads = Path(ui_engine.settings.index_dir) / "uploads"
     body = b"Orrin ferry\n\nThe Orrin ferry carries 312 cars a day."
     sneaky = {"name": "../../etc/passwd.txt", "mimeType": "text/plain", "buffer": body}
-    assert "added: passwd" in upload(page, [sneaky])
+    assert upload(page, [sneaky]).startswith("Added 'Orrin ferry'")
     assert (uploads / "passwd.txt").read_bytes() == body
     assert not (uploads.parent.parent / "etc").exists()
     exe = {"name": "evil.exe", "mimeType": "application/octet-stream", "buffer": b"MZ"}
@@ -395,10 +409,16 @@ def test_upload_path_traversal_and_bad_types_are_refused(page: Any, ui_engine: E
     assert not (uploads / "evil.exe").exists()
     page.locator("#remove-doc input").click()
     page.get_by_role("option", name="Orrin ferry (passwd)").click()
-    page.click("#remove")
+    page.click("#remove")  # asks first
+    page.locator("#confirm").wait_for(state="visible")
+    asked = page.input_value("#report textarea")
+    assert asked.startswith("Remove 'Orrin ferry' (passwd) from the index?")
+    assert "passwd" in [a["doc_id"] for a in ui_engine.articles()]
+    page.click("#confirm")
     page.wait_for_function(
-        "document.querySelector('#report textarea').value.startsWith('removed passwd')"
+        "document.querySelector('#report textarea').value.startsWith('Removed passwd')"
     )
+    page.locator("#confirm").wait_for(state="hidden")
     assert "passwd" not in [a["doc_id"] for a in ui_engine.articles()]
     assert not (uploads / "passwd.txt").exists()
 
@@ -461,3 +481,15 @@ def test_layout_on_a_narrow_window_and_no_chrome_over_the_text(browser: Any, ser
     assert pg.get_by_text("Settings", exact=True).count() <= 1  # only Gradio's footer link
     pg.screenshot(path=str(DOCS / "narrow.png"), full_page=True)
     pg.close()
+
+
+@pytest.mark.slow
+def test_a_refused_upload_is_said_in_words_and_not_kept(page: Any, ui_engine: Engine) -> None:
+    uploads = Path(ui_engine.settings.index_dir) / "uploads"
+    empty = {"name": "empty.txt", "mimeType": "text/plain", "buffer": b"   \n"}
+    report = upload(page, [empty])
+    assert "Skipped empty.txt: empty file" in report
+    assert not (uploads / "empty.txt").exists()  # not kept, so not reported again
+    body = b"Kessel pier\n\nThe Kessel pier reopened after 14 months of repairs."
+    again = upload(page, [{"name": "pier.txt", "mimeType": "text/plain", "buffer": body}])
+    assert again.startswith("Added 'Kessel pier'") and "empty.txt" not in again

@@ -156,7 +156,11 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
         elem_id="upload",
     )
     add = gr.Button("Add to library", variant="primary", elem_id="add")
-    report = gr.Textbox(label="Ingest report", lines=4, interactive=False, elem_id="report")
+    report = gr.Textbox(label="What happened", lines=4, interactive=False, elem_id="report")
+    naming = gr.Dropdown(
+        [], label="Only stories naming (people, organisations, places)", filterable=True,
+        elem_id="story-entity",
+    )  # fmt: skip
     stories = _stories_table()
     table = gr.Dataframe(
         headers=LIBRARY_HEADERS,
@@ -167,10 +171,9 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
         label="Indexed articles",
         elem_id="library",
     )
-    with gr.Row(equal_height=True):
-        doc = gr.Dropdown([], label="Article to remove", scale=4, elem_id="remove-doc")
-        drop = gr.Button("Remove from index", variant="stop", scale=1, elem_id="remove")
-    shown = (table, doc, outlets, stories)
+    doc, sure = _removal(h, report)
+    shown = (table, doc, outlets, stories, naming)
+    naming.change(h.stories_naming, [naming], stories, api_visibility="private")
     add.click(
         h.add_files,
         [files],
@@ -178,16 +181,24 @@ def _library_tab(h: Handlers, outlets: Any) -> tuple[Any, ...]:
         api_visibility="private",
         concurrency_id="library",
         concurrency_limit=1,
+        show_progress_on=[report],  # the tables stay readable while files are indexed
     )
-    drop.click(
-        h.remove,
-        [doc],
-        [report, *shown],
-        api_visibility="private",
-        concurrency_id="library",
-        concurrency_limit=1,
-    )
+    sure.click(
+        h.remove, [doc], [report, *shown], api_visibility="private",
+        concurrency_id="library", concurrency_limit=1,
+    ).then(lambda: gr.Button(visible=False), None, sure, api_visibility="private")  # fmt: skip
     return shown
+
+
+def _removal(h: Handlers, report: Any) -> tuple[Any, Any]:
+    """The article picker, its Remove button (which asks first) and the button that removes."""
+    with gr.Row(equal_height=True):
+        doc = gr.Dropdown([], label="Article to remove", scale=4, elem_id="remove-doc")
+        drop = gr.Button("Remove from index", variant="stop", scale=1, elem_id="remove")
+        sure = gr.Button("Yes, remove it", variant="stop", visible=False, elem_id="confirm")
+    drop.click(h.confirm_remove, [doc], [report, sure], api_visibility="private")
+    doc.change(lambda: gr.Button(visible=False), None, sure, api_visibility="private")
+    return doc, sure
 
 
 def build_app(engine: Engine) -> gr.Blocks:

@@ -28,6 +28,7 @@ from ui.render import (
     render_meta,
     render_panel,
 )
+from ui.report import in_words
 
 if TYPE_CHECKING:
     from rag.engine import Engine
@@ -128,7 +129,7 @@ class Handlers:
             return ("Choose one or more files first.", *self.library(), gr.skip())
         progress(0, desc="Checking files")
         saved, refused = stage_uploads(files, self.uploads)
-        lines = [f"refused: {r}" for r in refused]
+        lines = [f"Refused {r}" for r in refused]
         if saved:
             progress(0.1, desc="Indexing")
             lines = self._ingest() + lines
@@ -136,12 +137,25 @@ class Handlers:
 
     def _ingest(self) -> list[str]:
         try:
-            return self.engine.ingest([self.uploads], progress=True).lines()
+            report = self.engine.ingest([self.uploads], progress=True)
         except RagError as err:
-            return [f"ingest failed: {err}"]
+            return [f"Could not add the files: {err}"]
         except Exception as err:  # keep tracebacks in the log, not in the page
             log.exception("ingest failed")
-            return [f"ingest failed ({type(err).__name__}) — see the server log"]
+            return [f"Could not add the files ({type(err).__name__}) — see the server log."]
+        for r in report.rejected:  # a refused file is not kept, so no later upload reports it
+            path = Path(r.where)
+            if path.parent.resolve() == self.uploads.resolve():
+                path.unlink(missing_ok=True)
+        return in_words(report, {a["doc_id"]: a for a in self.engine.articles()})
+
+    def confirm_remove(self, doc_id: str | None) -> tuple[Any, Any]:
+        """The first click on Remove: say what would go, and show the button that does it."""
+        if not doc_id:
+            return "Pick an article to remove first.", gr.Button(visible=False)
+        title = next((a["title"] for a in self.engine.articles() if a["doc_id"] == doc_id), doc_id)
+        msg = f"Remove '{clip(title, 70)}' ({doc_id}) from the index? Click 'Yes, remove it'."
+        return msg, gr.Button(visible=True)
 
     def remove(self, doc_id: str | None) -> tuple[Any, ...]:
         """Remove one article from the index (and its uploaded copy, if it was uploaded)."""
@@ -154,22 +168,32 @@ class Handlers:
             return (f"could not remove {doc_id}: {err}", *self.library())
         if path and Path(path).resolve().parent == self.uploads.resolve():
             Path(path).unlink(missing_ok=True)
-        msg = f"removed {doc_id}" if removed else f"{doc_id} was not in the index"
+        msg = f"Removed {doc_id}." if removed else f"{doc_id} was not in the index."
         return (msg, *self.library())
 
-    def library(self) -> tuple[Any, Any, Any, Any]:
-        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown, story table)."""
+    def library(self) -> tuple[Any, Any, Any, Any, Any]:
+        """Fresh (article table, remove-choices dropdown, outlet-filter dropdown, story table,
+        the story filter's names)."""
         arts = self.engine.articles()
         rows = [_library_row(a) for a in arts]
-        stories = [_story_row(s) for s in self.engine.stories()]
         docs = [(f"{clip(a['title'], 60)} ({a['doc_id']})", a["doc_id"]) for a in arts]
         outlets = sorted({a["source"] for a in arts if a["source"]})
+        names = self.engine.store.entity_names() if arts else []
         return (
             gr.Dataframe(value=rows or [["", "", "", "", ""]]),
             gr.Dropdown(choices=docs, value=None),
             gr.Dropdown(choices=outlets),
-            gr.Dataframe(value=stories or [["", "", "", "", ""]]),
+            self.stories_naming(None),
+            gr.Dropdown(choices=names, value=None),
         )
+
+    def stories_naming(self, name: str | None) -> Any:
+        """The story table, only stories whose articles name `name` (all when None)."""
+        wanted = None
+        if name:
+            wanted = self.engine.store.entity_index().get(name.casefold(), set())
+        stories = [_story_row(s) for s in self.engine.stories(wanted)]
+        return gr.Dataframe(value=stories or [["", "", "", "", ""]])
 
 
 def _reveal(shown: list[dict[str, Any]], turns: list[Turn]) -> Iterator[tuple[Any, ...]]:

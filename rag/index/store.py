@@ -28,6 +28,9 @@ from .records import Records
 from .stories import StoryRecords
 from .vectors import Vectors
 
+#: Entity labels that name someone or somewhere (rag.entities.NAMES, without importing spaCy).
+NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC"})
+
 
 class Store:
     """The on-disk index of one folder (plus a Chroma server when RAG_CHROMA_URL is set)."""
@@ -174,11 +177,22 @@ class Store:
 
         subtle: the label set is repeated from rag.entities.NAMES rather than imported, so that
         opening the index never imports spaCy."""
-        wanted = labels or frozenset({"PERSON", "ORG", "GPE", "LOC"})
+        wanted = labels or NAME_LABELS
         out: dict[str, set[str]] = {}
         for text, doc_id in entity_rows.entity_docs(self.records, wanted):
             out.setdefault(text.casefold(), set()).add(doc_id)
         return out
+
+    def entity_names(self, limit: int = 300) -> list[str]:
+        """People, organisations and places by how many articles name them, most first (as
+        first written), for a filter's choices."""
+        docs: dict[str, set[str]] = {}
+        shown: dict[str, str] = {}
+        for text, doc_id in entity_rows.entity_docs(self.records, NAME_LABELS):
+            key = text.casefold()
+            docs.setdefault(key, set()).add(doc_id)
+            shown.setdefault(key, text)
+        return [shown[k] for k in sorted(docs, key=lambda k: (-len(docs[k]), k))[:limit]]
 
     def without_entities(self) -> list[str]:
         """Doc ids of articles never read for entities (RAG_ENTITIES=false, or an older index)."""
