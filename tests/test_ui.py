@@ -16,7 +16,7 @@ from rag.types import Answer, AnswerSentence, Article, Citation, Copy
 from ui.app import build_app
 from ui.handlers import Handlers
 from ui.inputs import make_filters, safe_upload_name, stage_uploads
-from ui.render import render_answer, render_meta, render_sentence, render_source
+from ui.render import Turn, render_answer, render_meta, render_sentence, render_source, render_turn
 
 from .conftest import ROOT, make_settings
 
@@ -309,6 +309,9 @@ def test_answer_cites_and_click_highlights_the_quote(page: Any, ui_engine: Engin
     answer = ui_engine.ask(TWO_SOURCES)
     assert len(answer.citations) >= 2
     ask(page, TWO_SOURCES, "two-sentence answer")
+    group = page.locator("#sources .article").last  # the seed's quotes under one header
+    assert group.locator("details.src").count() == len(answer.citations)
+    assert group.locator(".art-head .title").inner_text() == answer.citations[0].title
     for c in reversed(answer.citations):
         assert open_source(page, c.n).text_content() == c.quote
     open_source(page, 1)
@@ -493,3 +496,31 @@ def test_a_refused_upload_is_said_in_words_and_not_kept(page: Any, ui_engine: En
     body = b"Kessel pier\n\nThe Kessel pier reopened after 14 months of repairs."
     again = upload(page, [{"name": "pier.txt", "mimeType": "text/plain", "buffer": body}])
     assert again.startswith("Added 'Kessel pier'") and "empty.txt" not in again
+
+
+def test_quotes_of_one_article_share_one_header() -> None:
+    article = Article("a", "Ofcom contacts X", "One. Two. Three.", source="POLITICO")
+
+    def cite(n: int, start: int, end: int, doc: str = "a") -> Citation:
+        text = article.text if doc == "a" else "Other."
+        return Citation(doc, "Head " + doc, "POLITICO", None, None, f"{doc}#0", start, end,
+                        text[start:end], n)  # fmt: skip
+
+    answer = Answer("q", "x", (), (cite(1, 0, 4), cite(2, 5, 9), cite(3, 0, 6, "b")))
+    html = render_turn(Turn(answer, {"a": article}), 0)
+    assert html.count('<div class="article">') == 1 and html.count("Head a") == 3
+    assert "2 quotes" in html and 'id="src-0-1"' in html and 'id="src-0-2"' in html
+    assert html.count("Head b") == 1  # an article quoted once keeps its own card
+
+
+@pytest.mark.slow
+def test_a_quote_names_its_speaker_and_a_follow_up_shows_its_search(page: Any) -> None:
+    ask(page, "What did Elon Musk say about Ofcom?", "quote with its speaker")
+    said = page.locator(LAST_ANSWER).last.text_content()
+    assert "X has got to get a grip" in said and "Keir Starmer said" in said
+    ask(page, "What did he say about the government?", "follow-up")
+    meta = page.locator(LAST_ANSWER).last.locator(".searched").text_content()
+    assert (
+        meta.startswith("Searched for: “")
+        and meta != "Searched for: “What did he say about the government?”"
+    )

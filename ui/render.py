@@ -165,7 +165,8 @@ def paragraph(text: str, start: int, end: int) -> tuple[str, str]:
 
 
 def render_source(c: Citation, article: Article | None, dom_id: str, label: str) -> str:
-    """One source: headline, outlet, date, link, and its paragraph with the quote marked."""
+    """One source: headline, outlet, date, link, and its paragraph with the quote marked
+    (inside an article's group, CSS shows the quote in place of the repeated headline)."""
     before, after = ("", "")
     if article is not None and article.text[c.char_start : c.char_end] == c.quote:
         before, after = paragraph(article.text, c.char_start, c.char_end)
@@ -177,7 +178,8 @@ def render_source(c: Citation, article: Article | None, dom_id: str, label: str)
         else '<span class="where">no link given</span>'
     )
     return (
-        f'<details class="src" id="{dom_id}"><summary>{label}<span class="title">{esc(c.title)}'
+        f'<details class="src" id="{dom_id}"><summary data-quote="“{esc(clip(c.quote, 90))}”">'
+        f'{label}<span class="title">{esc(c.title)}'
         f'</span><span class="byline">{byline}</span></summary>{link}'
         f'<p class="para">{esc(before)}<mark>{esc(c.quote)}</mark>{esc(after)}</p>'
         f"{render_copies(c)}"
@@ -212,11 +214,30 @@ def render_turn(turn: Turn, n: int) -> str:
         ]
         head = '<p class="placeholder">No answer — related passages, not citations:</p>'
         return question + head + "".join(items)
-    items = [
-        render_source(c, article(c.doc_id), f"src-{n}-{c.n}", f'<span class="num">[{c.n}]</span>')
-        for c in answer.citations
+    groups: dict[str, list[Citation]] = {}
+    for c in answer.citations:  # one header per article, its quotes under it
+        groups.setdefault(c.doc_id, []).append(c)
+    return question + "".join(
+        render_article(cs, article(cs[0].doc_id), n) for cs in groups.values()
+    )
+
+
+def render_article(cs: Sequence[Citation], article: Article | None, turn: int) -> str:
+    """The sources quoting one article: a card alone, or under one header when there are
+    several, so its headline and byline are not repeated on every card."""
+    cards = [
+        render_source(c, article, f"src-{turn}-{c.n}", f'<span class="num">[{c.n}]</span>')
+        for c in cs
     ]
-    return question + "".join(items)
+    if len(cs) == 1:
+        return cards[0]
+    c = cs[0]
+    byline = " · ".join([esc(c.source) or "outlet not given", esc(c.published) or "date not given"])
+    head = (
+        f'<div class="art-head"><span class="title">{esc(c.title)}</span>'
+        f'<span class="byline">{byline} · {len(cs)} quotes</span></div>'
+    )
+    return f'<div class="article">{head}{"".join(cards)}</div>'
 
 
 def render_panel(turns: Sequence[Turn]) -> str:
