@@ -139,6 +139,7 @@ class AnswerSentence:
     citations: tuple[int, ...]
     support: Support = "supported"
     note: str = ""  # why a generated sentence is not fully supported, or was re-cited
+    key: tuple[str, ...] = ()  # the words of a quote that answer the question (shown in bold)
 
 
 @dataclass(frozen=True)
@@ -178,6 +179,7 @@ class Answer:
             "sentences": [
                 {"text": s.text, "citations": list(s.citations), "support": s.support}
                 | ({"note": s.note} if s.note else {})
+                | ({"key": list(s.key)} if s.key else {})
                 for s in self.sentences
             ],
             "citations": [c.to_dict() for c in self.citations],

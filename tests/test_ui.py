@@ -376,6 +376,7 @@ def test_uploaded_article_is_indexed_and_cited(page: Any, tmp_path: Path) -> Non
     page.screenshot(path=str(DOCS / "library.png"), full_page=True)
     page.get_by_role("tab", name="Chat").click()
     ask(page, "How many visitors did the Varnholm lantern festival draw?", "uploaded article")
+    assert "18,400" in page.locator(LAST_ANSWER).last.locator("strong").first.text_content()
     mark = open_source(page, 1)
     assert "18,400 visitors" in mark.text_content()
     assert (

@@ -165,3 +165,12 @@ def test_ask_json_carries_as_of(riverton: Engine) -> None:
     assert json.loads(json.dumps(d))["as_of"] == "2025-03-11"
     today = riverton.ask("What is the latest on the Riverton floods?").to_dict()
     assert today["as_of"] == date.today().isoformat() and today["period"]["recent"] is True
+
+
+def test_the_words_that_answer_are_marked_for_bold(riverton: Engine) -> None:
+    answer = riverton.ask("How many people died in the Riverton floods?", as_of="2025-03-20")
+    first = answer.sentences[0]
+    assert any("15" in k for k in first.key), first
+    assert answer.to_dict()["sentences"][0]["key"] == list(first.key)
+    who = riverton.ask("Who said construction of the library would begin in the autumn?")
+    assert any("Maria Santos" in k for s in who.sentences for k in s.key), who.text

@@ -70,14 +70,28 @@ def render_sentence(sentence: AnswerSentence, turn: int) -> str:
     cited, shown, parts, pos = set(sentence.citations), [], [], 0
     for start, end, numbers in find_markers(text):
         if set(numbers) <= cited:  # otherwise brackets that belong to the quoted text
-            parts += [esc(text[pos:start]), " ", cite_links(numbers, turn)]
+            parts += [bold(text[pos:start], sentence.key), " ", cite_links(numbers, turn)]
             shown += numbers
             pos = end
-    parts.append(esc(text[pos:]))
+    parts.append(bold(text[pos:], sentence.key))
     missing = [n for n in sentence.citations if n not in shown]
     links = " " + cite_links(missing, turn) if missing else ""
     body = "".join(parts) + links + badge(sentence.support, sentence.note)
     return f'<span class="sent {sentence.support}">{body}</span>'
+
+
+def bold(text: str, keys: Sequence[str]) -> str:
+    """Escaped text with the first occurrence of each key in bold.
+
+    >>> bold("It drew 18,400 <visitors>.", ["18,400"])
+    'It drew <strong>18,400</strong> &lt;visitors&gt;.'
+    """
+    out = esc(text)
+    for key in keys:
+        mark = esc(key)
+        if mark and mark in out and f">{mark}<" not in out:
+            out = out.replace(mark, f"<strong>{mark}</strong>", 1)
+    return out
 
 
 def render_answer(answer: Answer, turn: int, upto: int | None = None) -> str:

@@ -23,6 +23,7 @@ from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
 from .citing import cite, numbered
+from .keys import key_words
 from .parts import question_parts
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
@@ -275,7 +276,12 @@ class ExtractiveBackend:
             return Answer(question, abstention_text(question), (), (), self.related(scored), True)
         picked, conflicts = newest_first([(c.passage, c.start, c.end) for c in chosen], passages)
         citations = numbered(cite(p, s, e, None) for p, s, e in picked)
-        sentences = tuple(AnswerSentence(f"{c.quote} [{c.n}]", (c.n,)) for c in citations if c.n)
+        by_chunk = {p.chunk.chunk_id: p for p in passages}
+        sentences = tuple(
+            AnswerSentence(f"{c.quote} [{c.n}]", (c.n,), key=key_words(
+                question, by_chunk.get(c.chunk_id), c.char_start, c.char_end))
+            for c in citations if c.n
+        )  # fmt: skip
         text = " ".join(s.text for s in sentences)
         return Answer(question, text, sentences, citations, conflicts=conflicts)
 
