@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from .text import TOKEN, facts, strip_html, strip_markers, strip_possessive
+from .text import TOKEN, facts, strip_html, strip_markers, strip_possessive, words
 
 _REFERS = re.compile(
     r"\b(he|she|it|they|him|her|his|hers|its|their|them|this|that|these|those|there|then|next|"
@@ -63,7 +63,13 @@ def carry_entities(question: str, history: Sequence[Turn], entities: bool = True
         return question
     own = facts(question)
     have = question.casefold()
+    person = entities and bool(PERSONAL.intersection(words(question)))
     for user, bot in reversed(history):
+        # "he" or "she" is a person: "Who owns X?" answered "… Elon Musk …" carries Musk, not X
+        people = _entity_names(user + "\n" + bot, PEOPLE) if person else []
+        people = [n for n in people if n.casefold() not in have]
+        if people:
+            return f"{question} ({', '.join(people[:6])})"
         for text in (user, bot):
             found = _entity_names(text) if entities else []
             if found:
@@ -75,11 +81,16 @@ def carry_entities(question: str, history: Sequence[Turn], entities: bool = True
     return question
 
 
-def _entity_names(text: str) -> list[str]:
+def _entity_names(text: str, labels: frozenset[str] | None = None) -> list[str]:
     """The people, organisations and places of a turn (its citation markers left out)."""
-    from .entities import names
+    from .entities import NAMES, names
 
-    return names(strip_markers(text)) if text.strip() else []
+    return names(strip_markers(text), labels or NAMES) if text.strip() else []
+
+
+#: Pronouns that stand for a person, and the label of the names they can stand for.
+PERSONAL = frozenset(["he", "him", "his", "she", "her", "hers", "himself", "herself"])
+PEOPLE = frozenset({"PERSON"})
 
 
 def _names_in_order(text: str) -> list[str]:

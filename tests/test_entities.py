@@ -129,3 +129,15 @@ def test_entities_leave_with_their_article(fresh: Engine, tmp_path: Path) -> Non
     assert "ruth albers" not in index and index["maria santos"] == {doc_id}
     fresh.remove([doc_id])
     assert fresh.store.entity_index() == {} and fresh.store.entities([doc_id]) == {}
+
+
+def test_he_or_she_carries_a_person_from_the_answer_not_the_question() -> None:
+    turn = (
+        "Who owns X?",
+        "X’s CEO and owner, tech billionaire Elon Musk, has previously attacked the U.K.’s "
+        "Labour government. [1]",
+    )
+    carried = carry_entities("What has he said about the British government?", [turn])
+    assert carried.endswith("(Elon Musk)")
+    # "it" is not a person: the turn's names are carried as before
+    assert "X" in carry_entities("What does it do?", [turn])
