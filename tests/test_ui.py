@@ -525,3 +525,31 @@ def test_a_quote_names_its_speaker_and_a_follow_up_shows_its_search(page: Any) -
         meta.startswith("Searched for: “")
         and meta != "Searched for: “What did he say about the government?”"
     )
+
+
+@pytest.mark.slow
+def test_adding_files_shows_progress_and_keeps_the_tables(page: Any, tmp_path: Path) -> None:
+    page.get_by_role("tab", name="Library").click()
+    seed_row = page.locator("#library span").filter(has_text="Lammy raised Grok").first
+    seed_row.wait_for()
+    files = []
+    for i in range(6):
+        body = f"Kessel harbour note {i}\n\n" + " ".join(
+            f"The Kessel harbour board met on day {i} and approved berth {j} for ferries."
+            for j in range(40)
+        )
+        files.append(
+            {"name": f"harbour_{i}.txt", "mimeType": "text/plain", "buffer": body.encode()}
+        )
+    page.set_input_files("#upload input[type=file]", files)
+    page.wait_for_timeout(500)
+    page.click("#add")
+    # while the files are indexed: a progress bar on the report, the article table still shown
+    page.locator("#report .progress-level, #report .eta-bar").first.wait_for(state="attached")
+    assert seed_row.is_visible()
+    shown = "#library .progress-level, #library .eta-bar, #library .pending, #stories .eta-bar"
+    assert page.locator(shown).count() == 0  # no loading cover over the tables
+    page.wait_for_function(
+        "() => document.querySelector('#report textarea').value.includes('Kessel harbour note 5')",
+        timeout=120_000,
+    )

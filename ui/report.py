@@ -53,5 +53,6 @@ def in_words(report: Any, library: Mapping[str, Mapping[str, Any]]) -> list[str]
     if not lines:
         return ["Nothing new: every file was already in the library unchanged."]
     if report.added or report.updated:
-        lines.append(f"Done in {report.seconds:.0f} s.")
+        took = f"{report.seconds:.0f} s" if report.seconds >= 1 else "under a second"
+        lines.append(f"Done in {took}.")
     return lines
