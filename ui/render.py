@@ -218,40 +218,37 @@ def render_copies(c: Citation) -> str:
 
 
 def render_turn(turn: Turn, n: int) -> str:
-    """The panel content for answer n: its cited sources, or its related passages."""
+    """The panel content for answer n: its cited sources, or its related passages, the
+    sources of one article under one header."""
     answer, article = turn.answer, turn.articles.get
     question = f"<h4>“{esc(answer.question)}”</h4>"
     if answer.abstained:
-        items = [
-            render_source(c, article(c.doc_id), f"rel-{n}-{i}", "")
-            for i, c in enumerate(answer.related, start=1)
-        ]
+        cards = [(c, f"rel-{n}-{i}", "") for i, c in enumerate(answer.related, start=1)]
         head = '<p class="placeholder">No answer — related passages, not citations:</p>'
-        return question + head + "".join(items)
-    groups: dict[str, list[Citation]] = {}
-    for c in answer.citations:  # one header per article, its quotes under it
-        groups.setdefault(c.doc_id, []).append(c)
-    return question + "".join(
-        render_article(cs, article(cs[0].doc_id), n) for cs in groups.values()
-    )
+    else:
+        num = '<span class="num">[{}]</span>'
+        cards = [(c, f"src-{n}-{c.n}", num.format(c.n)) for c in answer.citations]
+        head = ""
+    groups: dict[str, list[tuple[Citation, str, str]]] = {}
+    for card in cards:
+        groups.setdefault(card[0].doc_id, []).append(card)
+    body = "".join(render_article(cs, article(cs[0][0].doc_id)) for cs in groups.values())
+    return question + head + body
 
 
-def render_article(cs: Sequence[Citation], article: Article | None, turn: int) -> str:
-    """The sources quoting one article: a card alone, or under one header when there are
-    several, so its headline and byline are not repeated on every card."""
-    cards = [
-        render_source(c, article, f"src-{turn}-{c.n}", f'<span class="num">[{c.n}]</span>')
-        for c in cs
-    ]
-    if len(cs) == 1:
-        return cards[0]
-    c = cs[0]
+def render_article(cards: Sequence[tuple[Citation, str, str]], article: Article | None) -> str:
+    """The sources quoting one article ((citation, dom id, label) each): a card alone, or
+    under one header when there are several, so its headline and byline are not repeated."""
+    shown = [render_source(c, article, dom_id, label) for c, dom_id, label in cards]
+    if len(cards) == 1:
+        return shown[0]
+    c = cards[0][0]
     byline = " · ".join([esc(c.source) or "outlet not given", esc(c.published) or "date not given"])
     head = (
         f'<div class="art-head"><span class="title">{esc(c.title)}</span>'
-        f'<span class="byline">{byline} · {len(cs)} quotes</span></div>'
+        f'<span class="byline">{byline} · {len(cards)} quotes</span></div>'
     )
-    return f'<div class="article">{head}{"".join(cards)}</div>'
+    return f'<div class="article">{head}{"".join(shown)}</div>'
 
 
 def render_panel(turns: Sequence[Turn]) -> str:
