@@ -494,9 +494,14 @@ def test_a_refused_upload_is_said_in_words_and_not_kept(page: Any, ui_engine: En
     report = upload(page, [empty])
     assert "Skipped empty.txt: empty file" in report
     assert not (uploads / "empty.txt").exists()  # not kept, so not reported again
-    body = b"Kessel pier\n\nThe Kessel pier reopened after 14 months of repairs."
+    # outlet and date on the lines under the headline: metadata, shown in the table
+    body = b"Kessel pier\nKessel Gazette\n12 March 2025\n\nThe Kessel pier reopened after repairs."
     again = upload(page, [{"name": "pier.txt", "mimeType": "text/plain", "buffer": body}])
     assert again.startswith("Added 'Kessel pier'") and "empty.txt" not in again
+    for shown in ("Kessel Gazette", "2025-03-12"):
+        page.locator("#library span").filter(has_text=shown).first.wait_for()
+    pier = next(a for a in ui_engine.articles() if a["doc_id"] == "pier")
+    assert (pier["source"], pier["published"]) == ("Kessel Gazette", "2025-03-12")
 
 
 def test_quotes_of_one_article_share_one_header() -> None:
