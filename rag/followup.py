@@ -67,9 +67,11 @@ def carry_entities(question: str, history: Sequence[Turn], entities: bool = True
     for user, bot in reversed(history):
         # "he" or "she" is a person: "Who owns X?" answered "… Elon Musk …" carries Musk, not X
         people = _entity_names(user + "\n" + bot, PEOPLE) if person else []
-        people = [n for n in people if n.casefold() not in have]
-        if people:
-            return f"{question} ({', '.join(people[:6])})"
+        if people:  # then what the last question named: its topic ("Brenholt", "X")
+            people += _entity_names(user) if entities else []
+            carried = [n for n in dict.fromkeys(people) if n.casefold() not in have]
+            if carried:
+                return f"{question} ({', '.join(carried[:6])})"
         for text in (user, bot):
             found = _entity_names(text) if entities else []
             if found:
