@@ -133,6 +133,10 @@ def scale(opts: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         print(f"scale {n} ({vectors} corpus vectors)", flush=True)
         ingest = step("ingest-ours", {**args, "vectors": vectors})
         query = step("query-ours", {**args, "questions": step_q})
+        learned = {"answer_p50_ms": None, "answer_p95_ms": None}
+        if opts.answer_model:  # the same questions with the answer model reranking and judging
+            ask = {**args, "questions": step_q, "answer_model": opts.answer_model}
+            learned = step("query-ours", ask)
         rows.append(
             {
                 "chunks": ingest["chunks"],
@@ -145,6 +149,8 @@ def scale(opts: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                 "index_mb": ingest["index_mb"],
                 "hit@5": query["hit@5"],
                 "corpus_vectors": vectors,
+                "learned_p50_ms": learned["answer_p50_ms"],
+                "learned_p95_ms": learned["answer_p95_ms"],
             }
         )
     return rows
@@ -179,6 +185,12 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--encoder", default="onnx", choices=["torch", "onnx", "onnx-int8", "static"], help="ours"
+    )
+    p.add_argument(
+        "--answer-model",
+        default="shipped",
+        help="the scale runs also answer with this RAG_ANSWER_MODEL (its latency in the table); "
+        "'' to skip",
     )
     p.add_argument("--cold-runs", type=int, default=5)
     p.add_argument(

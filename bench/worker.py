@@ -33,7 +33,10 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def settings_for(a: dict[str, Any]) -> Settings:
-    return Settings(index_dir=Path(a["index"]), encoder=a["encoder"], chroma_url=None)
+    """The step's settings: RAG_* from the environment, then the step's index, encoder and
+    (for query steps) answer model."""
+    extra = {"answer_model": a["answer_model"]} if a.get("answer_model") else {}
+    return Settings(index_dir=Path(a["index"]), encoder=a["encoder"], chroma_url=None, **extra)
 
 
 class RandomVectors:
@@ -78,6 +81,8 @@ def ingest_ours(a: dict[str, Any]) -> dict[str, Any]:
         "chunks_per_s": report.chunks / seconds,
         "ingest_rss_mb": peak_rss_mb(),
         "index_mb": disk_mb(Path(a["index"])),
+        # each model and step of the ingest, so that no feature doubles it unnoticed
+        **{f"stage:{name}": s for name, s in report.stages.items()},
     }
 
 

@@ -46,23 +46,36 @@ class Verdict:
         return out | ({"missing": list(self.missing)} if self.missing else {})
 
 
-def article_passages(article: Article, embedder: Embedder) -> list[Passage]:
-    """The article cut as the index cuts it, each chunk a passage."""
+def article_passages(
+    article: Article, embedder: Embedder, sentence_vectors: str = "separate"
+) -> list[Passage]:
+    """The article cut as the index cuts it, each chunk a passage; with "late", each carries
+    the sentence vectors such an index stores (otherwise the checker encodes each sentence on
+    its own, which is what "pooled" and "separate" indexes store)."""
     from .indexer import chunk_article
+    from .late_chunking import embed_chunks
 
     chunks = chunk_article(article, embedder)
-    return [Passage(c, article, 0.0, i) for i, c in enumerate(chunks)]
+    vectors: list[Any] = [None] * len(chunks)
+    if sentence_vectors == "late":
+        vectors = embed_chunks([(article, c) for c in chunks], embedder, "late")[1]
+    pairs = enumerate(zip(chunks, vectors, strict=True))
+    return [Passage(c, article, 0.0, i, v) for i, (c, v) in pairs]
 
 
 def check_claim(
-    claim: str, articles: list[Article], checker: Checker, embedder: Embedder
+    claim: str,
+    articles: list[Article],
+    checker: Checker,
+    embedder: Embedder,
+    sentence_vectors: str = "separate",
 ) -> Verdict:
     """Judge one claim against whole articles: each chunk on its own, the best one decides.
 
     subtle: chunks are judged one by one, not together: together, the facts of one chunk and
     the closest sentence of another can look like support that neither gives.
     """
-    passages = [p for a in articles for p in article_passages(a, embedder)]
+    passages = [p for a in articles for p in article_passages(a, embedder, sentence_vectors)]
     judged = [checker.judge(claim, [p]) for p in passages]
     if not judged:
         raise RagError("the article has no text to check against")
@@ -97,11 +110,15 @@ def read_pairs(path: Path) -> list[tuple[str, str]]:
 
 
 def check_pairs(
-    pairs: list[tuple[str, str]], checker: Checker, embedder: Embedder
+    pairs: list[tuple[str, str]],
+    checker: Checker,
+    embedder: Embedder,
+    sentence_vectors: str = "separate",
 ) -> Iterator[Verdict]:
     """One verdict per (claim, document) pair, in order."""
     for n, (claim, doc) in enumerate(pairs, 1):
-        yield check_claim(claim, [Article(f"pair/{n}", "", doc)], checker, embedder)
+        article = Article(f"pair/{n}", "", doc)
+        yield check_claim(claim, [article], checker, embedder, sentence_vectors)
 
 
 def load_source(source: str, article: Any) -> list[Article]:

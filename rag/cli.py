@@ -246,13 +246,15 @@ def check(
     if pairs is not None:
         todo = read_pairs(pairs)  # a bad line fails here, before any verdict is printed
         embedder = Embedder.from_settings(settings)
-        for verdict in check_pairs(todo, make_checker(settings, embedder), embedder):
+        checker, pooling = make_checker(settings, embedder), settings.sentence_vectors
+        for verdict in check_pairs(todo, checker, embedder, pooling):
             typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False))
         return
     assert claim is not None and source is not None
     engine = _engine()
     articles = load_source(source, engine.article if engine.has_index() else None)
-    verdict = check_claim(claim, articles, make_checker(settings, engine.embedder), engine.embedder)
+    checker = make_checker(settings, engine.embedder)
+    verdict = check_claim(claim, articles, checker, engine.embedder, settings.sentence_vectors)
     if json_out:
         typer.echo(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
         return

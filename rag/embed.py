@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import RagError
+from .late_chunking import Span, fill_missing, pool, unit
 from .settings import PACKAGED_MODEL
 
 if TYPE_CHECKING:
@@ -197,6 +198,52 @@ class Embedder:
             show_progress_bar=False,
         )
         return np.asarray(vecs, dtype=np.float32)
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> list[Any]:
+        """Per text, its vector and then one per character span inside it (its sentences), all
+        unit length. The transformers pool each span out of the text's own pass (late
+        chunking: no second pass, and a sentence's vector sees its context); the static table
+        encodes each span on its own, which for a table of word pieces is the same thing.
+        """
+        if self.encoder == "static":
+            parts = [t[s:e] for t, sp in zip(texts, spans, strict=True) for s, e in sp]
+            flat = self.encode([*texts, *parts])
+            out, at = [], len(texts)
+            for i, sp in enumerate(spans):
+                out.append(np.vstack([flat[i : i + 1], flat[at : at + len(sp)]]))
+                at += len(sp)
+            return out
+        if self.onnx is not None:
+            pooled = self.onnx.encode_spans(texts, spans)
+        else:
+            pooled = self._torch_spans(texts, spans)
+        return fill_missing(pooled, texts, [[(0, 0), *sp] for sp in spans], self.encode)
+
+    def encode_sums(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(unit vectors, the sum of each text's word-piece states, how many pieces), so that
+        several texts' states can be averaged together into one vector."""
+        if self.onnx is not None and self.encoder != "static":
+            return tuple(self.onnx.encode_sums(texts))  # type: ignore[return-value]
+        states = self.model.encode(
+            list(texts), batch_size=self.batch_size, output_value="token_embeddings",
+            convert_to_numpy=False, show_progress_bar=False,
+        )  # fmt: skip
+        sums = np.stack([np.asarray(st.float().numpy()).sum(axis=0) for st in states])
+        counts = np.array([len(st) for st in states], dtype=np.float32)
+        return unit(sums / counts[:, None]), sums, counts
+
+    def _torch_spans(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> list[Any]:
+        states = self.model.encode(
+            list(texts), batch_size=self.batch_size, output_value="token_embeddings",
+            convert_to_numpy=False, show_progress_bar=False,
+        )  # fmt: skip
+        tok = self.model.tokenizer(
+            list(texts), truncation=True, max_length=self.max_tokens, return_offsets_mapping=True
+        )
+        return [
+            pool(np.asarray(st.float().numpy()), [tuple(o) for o in offsets], sp)
+            for st, offsets, sp in zip(states, tok["offset_mapping"], spans, strict=True)
+        ]
 
     def _set_threads(self, n_texts: int) -> None:
         """One thread for a few short texts (a question): spreading a tiny matmul over cores

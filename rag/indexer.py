@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from .backfill import add_article_vectors, add_entities, entities_by_doc, lead_text
 from .embed import Embedder
 from .index import (
     SCHEMA_VERSION,
@@ -16,7 +20,6 @@ from .index import (
     TITLE_CHARS,
     ArticleWrite,
     Store,
-    embed_text,
 )
 from .ingest import (
     Limits,
@@ -27,6 +30,7 @@ from .ingest import (
     iter_articles,
     record_hash,
 )
+from .late_chunking import embed_chunks
 from .metadata import not_sentences
 from .segment import SEGMENTER, make_chunks, split_sentences
 from .settings import Settings
@@ -47,6 +51,17 @@ class IngestReport:
     chunks: int = 0
     chars: int = 0
     seconds: float = 0.0
+    # seconds per step (reading, chunking, encoder, article vectors, entities, stories, ...)
+    stages: dict[str, float] = field(default_factory=dict)
+
+    @contextmanager
+    def timed(self, stage: str) -> Iterator[None]:
+        """Add the time the block takes to `stages[stage]`."""
+        t0 = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.stages[stage] = self.stages.get(stage, 0.0) + time.perf_counter() - t0
 
     @property
     def exit_code(self) -> int:
@@ -88,16 +103,6 @@ def chunk_article(article: Article, embedder: Embedder, overlap: int = 0) -> lis
     return make_chunks(article.doc_id, article.text, spans, embedder.count_tokens, budget, overlap)
 
 
-def lead_text(article: Article, embedder: Embedder, pieces: int) -> str:
-    """What an article vector embeds: the headline and the opening, `pieces` word pieces in all.
-
-    News puts what the story is about first; one short vector per article also keeps a long
-    article from outranking a short one by the number of its chunks (see retrieve.retrieve).
-    """
-    head = embed_text(article.title, article.text[: pieces * 40])  # ample: pieces are short
-    return embedder.prefix(head, pieces)
-
-
 @dataclass
 class _Pending:
     article: Article
@@ -120,6 +125,7 @@ class _Ingest:
         self.by_content = {v.content_hash: doc for doc, v in self.known.items()}
         self.seen: set[str] = set()
         self.pending: list[_Pending] = []
+        self.pooling = pooling_for(store, embedder, settings)
 
     def add(self, article: Article, src: SourceFile) -> None:
         doc_id = article.doc_id
@@ -139,7 +145,8 @@ class _Ingest:
             self.report.duplicates.append((doc_id, twin))
             return
         try:
-            chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
+            with self.report.timed("chunking"):
+                chunks = chunk_article(article, self.embedder, self.settings.chunk_overlap)
         except (TimeoutError, ValueError, RecursionError) as err:  # one odd text, not the run
             why = f"could not split into sentences ({type(err).__name__}: {err})"
             self.report.rejected.append(Rejection(article.path or doc_id, why))
@@ -158,43 +165,36 @@ class _Ingest:
         return path is None or Path(path).exists()
 
     def flush(self) -> None:
-        """Embed the pending chunks and, once each, their sentences (for the answerer)."""
-        texts = [embed_text(p.article.title, c.text) for p in self.pending for c in p.chunks]
-        sentences = {
-            p.article.text[s:e]: 0 for p in self.pending for c in p.chunks for s, e in c.sentences
-        }
-        # one call, so the encoder's length-sorted batches mix chunks and sentences freely
-        vectors = self.embedder.encode(texts + list(sentences))
-        leads: list[np.ndarray | None] = [None] * len(self.pending)
-        if self.settings.lead_tokens:
-            encoder = self.embedder.articles
-            tops = [lead_text(p.article, encoder, self.settings.lead_tokens) for p in self.pending]
-            leads = list(encoder.encode(tops))
-        for row, text in enumerate(sentences, start=len(texts)):
-            sentences[text] = row
-        found = self.read_entities() if self.settings.entities else None
+        """Embed the pending chunks and their sentences, read their entities, write them.
+
+        spaCy reads on a thread of its own while the encoder runs: both spend their time in
+        native code (onnxruntime lets go of the GIL), so on two cores they overlap.
+        """
+        with ThreadPoolExecutor(1) as pool:
+            entities = pool.submit(self.read_entities) if self.settings.entities else None
+            chunk_vectors, per_chunk, leads = self.vectors()
+            with self.report.timed("waiting for entities"):
+                found = entities.result() if entities is not None else None
         writes: list[ArticleWrite] = []
         i = 0
         for p, lead in zip(self.pending, leads, strict=True):
             n = len(p.chunks)
-            per_chunk = [
-                vectors[[sentences[p.article.text[s:e]] for s, e in c.sentences]] for c in p.chunks
-            ]
             writes.append(
                 ArticleWrite(
                     p.article,
                     p.chunks,
-                    vectors[i : i + n],
+                    chunk_vectors[i : i + n],
                     p.content_hash,
                     p.record_hash,
                     p.root,
-                    per_chunk,
+                    per_chunk[i : i + n],
                     lead,
                     None if found is None else found.get(p.article.doc_id, []),
                 )
             )
             i += n
-        self.store.write_articles(writes)
+        with self.report.timed("store"):
+            self.store.write_articles(writes)
         for p in self.pending:
             self.report.chunks += len(p.chunks)
             self.report.chars += len(p.article.text)
@@ -202,11 +202,26 @@ class _Ingest:
             bucket.append(p.article.doc_id)
         self.pending.clear()
 
+    def vectors(self) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray | None]]:
+        """(chunk vectors, each chunk's sentence vectors, each article's vector or None)."""
+        with self.report.timed("encoder"):
+            chunks = [(p.article, c) for p in self.pending for c in p.chunks]
+            chunk_vectors, per_chunk = embed_chunks(chunks, self.embedder, self.pooling)
+        leads: list[np.ndarray | None] = [None] * len(self.pending)
+        if self.settings.lead_tokens:
+            with self.report.timed("article vectors"):
+                encoder, pieces = self.embedder.articles, self.settings.lead_tokens
+                leads = list(
+                    encoder.encode([lead_text(p.article, encoder, pieces) for p in self.pending])
+                )
+        return chunk_vectors, per_chunk, leads
+
     def read_entities(self) -> dict[str, list[Entity]]:
         """doc_id -> the entities of its sentences, for the pending articles (one spaCy run)."""
-        return entities_by_doc(
-            [(p.article, [s for c in p.chunks for s in c.sentences]) for p in self.pending]
-        )
+        with self.report.timed("entities"):
+            return entities_by_doc(
+                [(p.article, [s for c in p.chunks for s in c.sentences]) for p in self.pending]
+            )
 
     def prune(self, paths: list[Path]) -> None:
         """Remove documents ingested from these folders whose files (or records) are gone."""
@@ -214,50 +229,6 @@ class _Ingest:
         gone = [d for d, v in self.known.items() if v.root in roots and d not in self.seen]
         self.store.delete_articles(gone)
         self.report.removed = gone
-
-
-def add_article_vectors(store: Store, embedder: Embedder, pieces: int, batch: int = 256) -> int:
-    """Give every stored article without one its article vector; returns how many were added.
-
-    An index from before article vectors (schema 2) gets them here, on its next ingest, without
-    embedding its chunks again.
-    """
-    missing = store.without_article_vectors()
-    encoder = embedder.articles
-    for at in range(0, len(missing), batch):
-        articles = [a for d in missing[at : at + batch] if (a := store.article(d)) is not None]
-        vectors = encoder.encode([lead_text(a, encoder, pieces) for a in articles])
-        store.add_article_vectors({a.doc_id: v for a, v in zip(articles, vectors, strict=True)})
-    return len(missing)
-
-
-def entities_by_doc(items: list[tuple[Article, list[tuple[int, int]]]]) -> dict[str, list[Entity]]:
-    """doc_id -> the entities of each of its sentences, given as spans (a sentence repeated by
-    chunk overlap is read once)."""
-    from .entities import sentence_entities
-
-    spans = {(a.doc_id, s, e): None for a, sentences in items for s, e in sentences}
-    found: dict[str, list[Entity]] = {}
-    for ent in sentence_entities([a.text for a, _ in items], spans):
-        found.setdefault(ent.doc_id, []).append(ent)
-    return found
-
-
-def add_entities(store: Store, batch: int = 64) -> int:
-    """Read every stored article never read for entities; returns how many were read.
-
-    An index from before entities (schema 2 or 3), or built with RAG_ENTITIES=false, gets them
-    here, on its next ingest, without embedding anything again.
-    """
-    missing = store.without_entities()
-    hashes = store.hashes()
-    for at in range(0, len(missing), batch):
-        articles = [a for d in missing[at : at + batch] if d in hashes and (a := store.article(d))]
-        found = entities_by_doc([(a, split_sentences(a.text)) for a in articles])
-        store.add_entities(
-            {a.doc_id: (hashes[a.doc_id].content_hash, found.get(a.doc_id, [])) for a in articles}
-        )
-    return len(missing)
 
 
 def run_ingest(
@@ -283,9 +254,10 @@ def run_ingest(
     # Read everything first (cheap) so the bar counts articles, not files: one feed can hold
     # thousands of articles.
     batch: list[tuple[Article, SourceFile]] = []
-    for src, articles, bad in iter_articles(files, Limits.from_settings(settings)):
-        run.report.rejected.extend(bad)
-        batch.extend((article, src) for article in articles)
+    with run.report.timed("reading"):
+        for src, articles, bad in iter_articles(files, Limits.from_settings(settings)):
+            run.report.rejected.extend(bad)
+            batch.extend((article, src) for article in articles)
     with tqdm(total=len(batch), unit="article", desc="ingest", disable=not show) as bar:
         for article, src in batch:
             run.add(article, src)
@@ -295,24 +267,41 @@ def run_ingest(
     if prune:
         run.prune(paths)
     if settings.lead_tokens:
-        add_article_vectors(store, embedder, settings.lead_tokens)
+        with run.report.timed("article vectors"):
+            add_article_vectors(store, embedder, settings.lead_tokens)
     if settings.entities:
-        add_entities(store)
+        with run.report.timed("entities"):
+            add_entities(store)
     if settings.stories:
-        group_stories(store, settings.story_threshold, regroup_needed(store, settings))
-    store.rebuild_bm25()
-    write_manifest(store, embedder, settings)
+        with run.report.timed("stories"):
+            group_stories(store, settings.story_threshold, regroup_needed(store, settings))
+    with run.report.timed("bm25"):
+        store.rebuild_bm25()
+    write_manifest(store, embedder, settings, run.pooling)
     run.report.seconds = time.perf_counter() - t0
     return run.report
 
 
-def write_manifest(store: Store, embedder: Embedder, settings: Settings) -> None:
+def pooling_for(store: Store, embedder: Embedder, settings: Settings) -> str:
+    """How this ingest makes chunk and sentence vectors (RAG_SENTENCE_VECTORS): an index that
+    holds articles keeps the way it was built (one kind of chunk vector per index; an index
+    from before the setting was built "separate"), and the static table reads every text
+    on its own anyway."""
+    if embedder.encoder == "static":
+        return "separate"
+    if store.article_count():
+        return str(store.manifest.get("sentence_pooling", "separate"))
+    return settings.sentence_vectors
+
+
+def write_manifest(store: Store, embedder: Embedder, settings: Settings, pooling: str) -> None:
     """Record how the index was built, so that other settings cannot open it by mistake."""
     store.write_manifest(
         schema_version=SCHEMA_VERSION,
         embed_model=settings.embed_model,
         encoder=embedder.encoder,
         sentence_vectors=SENTENCE_VECTORS,
+        sentence_pooling=pooling,
         dimension=embedder.dimension,
         chunk_tokens=embedder.max_tokens - 2,
         chunk_overlap=settings.chunk_overlap,

@@ -2,7 +2,9 @@
 
 Nothing here imports torch or transformers at encode time. The export (torch, once per model)
 and its int8 quantisation are cached in `<cache_dir>/onnx/<model fingerprint>/`; the graph
-includes mean pooling and L2 normalisation, so its output is the sentence embedding.
+outputs the state of every word piece, and numpy pools them: all of them for a text's vector
+(mean, then L2 normalisation, as sentence-transformers does), and a sentence's own pieces for
+its vector inside a chunk (rag/late_chunking.py).
 
 fp32 matches torch to 1e-6 cosine. int8 (dynamic quantisation) is faster but quantises
 activations with one scale per batch, so a text's vector moves slightly (cosine ~0.99) with
@@ -16,13 +18,14 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
 from .errors import RagError
+from .late_chunking import Span, pool, unit
 
 OPSET = 17
 # word pieces per batch: 16 full-length chunks. Larger batches run no faster on CPU but grow
@@ -50,7 +53,7 @@ def model_files(model_dir: Path, cache_dir: Path, quantized: bool) -> Path:
             "— set RAG_ENCODER=torch"
         )
     out = Path(cache_dir) / "onnx" / fingerprint(model_dir)
-    fp32, int8 = out / "model.onnx", out / "model-int8.onnx"
+    fp32, int8 = out / "states.onnx", out / "states-int8.onnx"
     if not fp32.exists():
         _export(model_dir, fp32)
     if quantized and not int8.exists():
@@ -67,7 +70,7 @@ def _atomic(target: Path) -> Path:
 
 
 def _export(model_dir: Path, target: Path) -> None:
-    """Transformer + mean pooling + normalisation -> one ONNX graph (needs torch, once)."""
+    """The transformer's last hidden states -> one ONNX graph (needs torch, once)."""
 
     import torch
     import transformers
@@ -76,18 +79,19 @@ def _export(model_dir: Path, target: Path) -> None:
     transformers.logging.set_verbosity_error()
     transformers.utils.logging.disable_progress_bar()
 
-    class Pooled(torch.nn.Module):
+    class States(torch.nn.Module):
         def __init__(self, model: Any) -> None:
             super().__init__()
             self.model = model
 
         def forward(self, input_ids: Any, attention_mask: Any, token_type_ids: Any) -> Any:
-            mean = mean_pool(self.model, input_ids, attention_mask, token_type_ids)
-            return torch.nn.functional.normalize(mean, p=2.0, dim=1)
+            return self.model(
+                input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
+            ).last_hidden_state
 
-    model = Pooled(AutoModel.from_pretrained(str(model_dir))).eval()
+    model = States(AutoModel.from_pretrained(str(model_dir))).eval()
     tmp = _atomic(target)
-    export_module(model, tmp, "embedding")
+    export_module(model, tmp, "states", per_token=True)
     os.replace(tmp, target)
 
 
@@ -100,9 +104,9 @@ def mean_pool(model: Any, input_ids: Any, attention_mask: Any, token_type_ids: A
     return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
 
 
-def export_module(module: Any, target: Path, output: str) -> None:
+def export_module(module: Any, target: Path, output: str, per_token: bool = False) -> None:
     """A torch module of (input_ids, attention_mask, token_type_ids) with one output per row
-    -> an ONNX file with dynamic batch and length (needs torch)."""
+    (or, per_token, per word piece) -> an ONNX file with dynamic batch and length (needs torch)."""
     import warnings
 
     import torch
@@ -123,7 +127,7 @@ def export_module(module: Any, target: Path, output: str) -> None:
                 "input_ids": axes,
                 "attention_mask": axes,
                 "token_type_ids": axes,
-                output: {0: "batch"},
+                output: axes if per_token else {0: "batch"},
             },
             opset_version=OPSET,
             dynamo=False,
@@ -184,13 +188,34 @@ class OnnxEncoder:
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
         """Unit-length float32 rows; length-sorted batches (least padding) of BATCH_TOKENS."""
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
+        out = np.empty((len(texts), self.dimension), dtype=np.float32)
+        for i, states, _ in self._states(texts):
+            out[i] = states.mean(axis=0)
+        return unit(out)
+
+    def encode_sums(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(unit vectors, each text's summed word-piece states, its number of pieces)."""
+        sums = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        counts = np.zeros(len(texts), dtype=np.float32)
+        for i, states, _ in self._states(texts):
+            sums[i], counts[i] = states.sum(axis=0), len(states)
+        return unit(sums / np.maximum(counts, 1)[:, None]), sums, counts
+
+    def encode_spans(self, texts: Sequence[str], spans: Sequence[Sequence[Span]]) -> list[Any]:
+        """Per text, one pass: its vector, then one per character span inside it (NaN rows
+        for a span with no word piece inside; see late_chunking.pool)."""
+        out: list[Any] = [None] * len(texts)
+        for i, states, offsets in self._states(texts):
+            out[i] = pool(states, offsets, spans[i])
+        return out
+
+    def _states(self, texts: Sequence[str]) -> Iterator[tuple[int, np.ndarray, list[Span]]]:
+        """(row, the states of its word pieces, their character offsets) for every text, in
+        length-sorted batches of at most BATCH_TOKENS (longest first: least padding)."""
         enc = self.tokenizer.encode_batch(list(texts))
         ids = [self._truncate(e.ids) for e in enc]
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
         session = self._session(1 if len(texts) <= SMALL_BATCH else (os.cpu_count() or 1))
-        out = np.empty((len(texts), self.dimension), dtype=np.float32)
         at = 0
         while at < len(order):
             width = len(ids[order[at]])  # longest first: the first row sets the padding
@@ -206,8 +231,13 @@ class OnnxEncoder:
                 "attention_mask": mask,
                 "token_type_ids": np.zeros_like(input_ids),
             }
-            out[rows] = session.run(None, feed)[0]
-        return out
+            states = session.run(None, feed)[0]
+            for r, i in enumerate(rows):
+                n = len(ids[i])
+                offsets = enc[i].offsets[:n]
+                if n < len(enc[i].ids):  # truncated: the last piece is now [SEP]
+                    offsets[-1] = (0, 0)
+                yield i, states[r, :n], offsets
 
     def _truncate(self, ids: list[int]) -> list[int]:
         # subtle: as the HF tokenizer truncates — keep [CLS] and the first pieces, end with [SEP].

@@ -61,6 +61,13 @@ class Settings(BaseSettings):
         "export through onnxruntime, fp32 or int8-quantised (no torch at query time), or a "
         "static word-piece table distilled from it (fastest ingest, lower quality).",
     )
+    sentence_vectors: Literal["late", "pooled", "separate"] = Field(
+        "pooled",
+        description="How ingest gives each chunk and each of its sentences a vector (the "
+        "sentence vectors are what the answerer and the checker compare): late = one pass per "
+        "chunk, each sentence pooled out of it; pooled = one pass per sentence, the chunk's "
+        "vector pooled from its sentences'; separate = both passes (twice the encoder work).",
+    )
     cache_dir: Path = Field(
         Path.home() / ".cache" / "rag",
         description="Where the ONNX export and the static table of the model are cached.",

@@ -67,3 +67,23 @@ def test_datasets_folder_comes_from_the_flag_or_environment(
     monkeypatch.setenv("RAG_DATASETS", str(tmp_path / "nowhere"))
     flag = options(["--datasets", str(tmp_path / "data")])
     assert flag.realtimeqa == tmp_path / "data" / "realtimeqa" / "2023"
+
+
+def test_table_times_every_ingest_step_of_ours_and_leaves_stock_blank() -> None:
+    from bench.report import table
+
+    keys = ["mb_per_s", "chunks_per_s", "chunks", "ingest_rss_mb", "index_mb", "retrieve_p50_ms"]
+    keys += ["retrieve_p95_ms", "answer_p50_ms", "answer_p95_ms", "query_rss_mb", "cold_ask_s"]
+    stock = {k: 1.0 for k in [*keys, "hit@5"]}
+    ours = {**stock, "stage:encoder": 40.0, "stage:entities": 12.5, "stage:stories": 0.4}
+    lines = table({"ours": ours, "stock": stock, "ratios": {}}).splitlines()
+    row = {line.split("|")[1].strip(): line.split("|") for line in lines if line.startswith("|")}
+    assert row["ingest: entities, spaCy (s)"][2].strip() == "12.5"
+    assert row["ingest: entities, spaCy (s)"][3].strip() == ""  # stock has no such step
+    assert row["ingest: story grouping (s)"][2].strip() == "0.4"
+    assert row["ingest: BM25 rebuild (s)"][2].strip() == ""  # not measured: blank, not 0
+    scale = {"chunks": 100, "p50_ms": 30.0, "p95_ms": 40.0, "retrieve_p50_ms": 20.0}
+    scale |= {"rss_mb": 1.0, "ingest_rss_mb": 1.0, "index_mb": 1.0, "hit@5": 1.0}
+    scale |= {"corpus_vectors": "model", "learned_p50_ms": 150.0, "learned_p95_ms": 190.0}
+    last = table({"scale": [scale]}).splitlines()[-1]
+    assert last.split("|")[2].strip() == "30 / 40" and last.split("|")[3].strip() == "150 / 190"

@@ -272,3 +272,31 @@ def test_html_report_renders_the_table_and_escapes_article_markup() -> None:
     page = to_html(table + "\n- cited [1]: “<script>alert(1)</script>”\n")
     assert "<table>" in page and "<td>hit@k</td>" in page
     assert "<script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_paired_difference_of_two_runs_on_the_same_questions(tmp_path: Path) -> None:
+    from rag.eval.paired import main, paired
+
+    def run(name: str, correct: list[int], abstained: list[bool]) -> Path:
+        rows = [
+            {"id": f"q{i}", "answerable": i < 8, "abstained": a, "correct": c if i < 8 else None}
+            for i, (c, a) in enumerate(zip(correct, abstained, strict=True))
+        ]
+        (tmp_path / name).write_text(json.dumps({"per_question": rows}))
+        return tmp_path / name
+
+    no = [False] * 8
+    a = run("a.json", [1, 1, 1, 1, 0, 0, 0, 0, 0, 0], [*no, True, False])
+    b = run("b.json", [1, 1, 1, 1, 1, 1, 0, 0, 0, 0], [*no, True, True])
+    from rag.eval.paired import load
+
+    diff = paired(load(a), load(b))
+    x, y, d, lo, hi = diff["correct"]
+    assert (x, y, d) == (0.5, 0.75, 0.25) and lo <= 0.25 <= hi and lo >= 0  # B never worse
+    assert diff["abstention_recall"][:3] == [0.5, 1.0, 0.5]
+    other = tmp_path / "c.json"
+    other.write_text(json.dumps({"per_question": [{"id": "z", "answerable": True}]}))
+    with pytest.raises(SystemExit, match="same questions"):
+        main([str(a), str(other)])
+    with pytest.raises(SystemExit, match="not a results.json"):
+        main([str(a), str(tmp_path / "missing.json")])

@@ -13,8 +13,8 @@ from ..settings import Settings
 
 SCHEMA_VERSION = 4  # 2: sentence vectors stored at ingest; 3: article vectors; 4: entities
 #: Older schemas this version still opens: a 2 answers without article vectors, a 2 or 3 without
-#: entities, until the next `rag ingest` adds them (see indexer.add_article_vectors and
-#: indexer.add_entities).
+#: entities, until the next `rag ingest` adds them (see backfill.add_article_vectors and
+#: backfill.add_entities).
 READABLE = (2, 3, 4)
 MANIFEST = "manifest.json"
 
