@@ -81,7 +81,8 @@ def rtqa_slice(src: Path, dest: Path, questions: int) -> tuple[Path, list[dict[s
     qs = []
     for item in load_set(eval_set):
         spans, _ = gold_spans(item, texts)
-        qs.append({"question": item.question, "gold": sorted({s[0] for g in spans for s in g})})
+        gold = sorted({s[0] for g in spans for s in g})
+        qs.append({"question": item.question, "gold": gold, "as_of": item.as_of})
     mb = sum(len(a.text.encode("utf-8")) for a in articles.values()) / 1e6
     return corpus, qs, mb
 
@@ -196,7 +197,7 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument(
         "--pipelines",
         type=lambda s: s.split(","),
-        default=["ours", "stock", "ours:static"],
+        default=["ours", "stock", "ours:onnx-int8", "ours:static"],
         help="ours,stock[,ours:ENCODER]: ours:ENCODER repeats our run with another RAG_ENCODER",
     )
     p.add_argument("--skip-compare", action="store_true", help="only the scale runs")

@@ -107,7 +107,7 @@ def article(i: int, rng: random.Random) -> tuple[dict[str, str], dict[str, str]]
         "title": f"{place} {body} {verb.split()[0]} {obj}",
         "text": " ".join(filler),
         "source": "Synthetic Gazette",
-        "published": f"2031-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        "published": f"2021-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
     }
     question = {"question": f"How many {obj} did the {place} {body} report?", "doc": f"{i}"}
     return record, question

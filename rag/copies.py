@@ -115,11 +115,18 @@ def with_variants(
     """
     from .conflicts import aligned, claims, differ
 
+    place = {cid: i for i, cid in enumerate(ranked)}
+    # a copy ranked below every picked chunk cannot make the cut when they fill it
+    full = picked and len(picked) >= top_k
+    last = max(place.get(c, len(place)) for c in picked) if full else len(place)
     stories = {story.get(c.rsplit("#", 1)[0]) for c in picked}
     chosen = set(picked)
-    others = [c for c in ranked if c not in chosen and story.get(c.rsplit("#", 1)[0]) in stories]
+    others = [
+        c for c in ranked[:last] if c not in chosen and story.get(c.rsplit("#", 1)[0]) in stories
+    ]
     if not others:
         return picked
+    stories = {story.get(c.rsplit("#", 1)[0]) for c in others}  # the stories still in question
     loaded = store.chunks(picked + others)
     entities = store.entities(sorted({got.chunk.doc_id for got in loaded.values()}))
 
@@ -130,7 +137,7 @@ def with_variants(
 
     known: dict[str | None, list[Any]] = {}
     for cid in picked:
-        if cid in loaded:
+        if cid in loaded and story.get(cid.rsplit("#", 1)[0]) in stories:
             known.setdefault(story.get(cid.rsplit("#", 1)[0]), []).extend(said(cid))
     extra = [
         cid
@@ -142,7 +149,6 @@ def with_variants(
             for b in known.get(story.get(cid.rsplit("#", 1)[0]), [])
         )
     ]
-    place = {cid: i for i, cid in enumerate(ranked)}
     return sorted(picked + extra, key=lambda c: place.get(c, len(place)))[:top_k]
 
 

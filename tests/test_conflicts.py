@@ -159,3 +159,26 @@ def test_the_terminal_and_the_page_show_the_reports_that_differ(riverton: Engine
     assert '<p class="conflict"' in page and "Reports differ:" in page
     assert "15 (Northern Wire, 2025-03-12) · 12 (" in page
     assert "Reports differ" not in render_answer(answer, 0, upto=1)  # not while streaming
+
+
+def test_copies_ranked_below_a_full_pick_are_never_read(
+    riverton: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rag.copies import with_variants
+
+    store = riverton.store
+    ids = store.chunk_ids()
+    story = store.stories.of(sorted({c.rsplit("#", 1)[0] for c in ids}))
+    by_story: dict[object, list[str]] = {}
+    for c in ids:
+        by_story.setdefault(story.get(c.rsplit("#", 1)[0]), []).append(c)
+    group = next(v for v in by_story.values() if len(v) >= 2)  # chunks of one story's copies
+    ranked = [group[0], *(c for c in ids if c not in group), *group[1:]]
+    read: list[str] = []
+    real = store.chunks
+    monkeypatch.setattr(store, "chunks", lambda cids: read.extend(cids) or real(cids))
+    # the pick fills top_k and the other copies rank below it: nothing to compare
+    assert with_variants(store, ranked, [group[0]], story, top_k=1) == [group[0]]
+    assert not set(group[1:]) & set(read)
+    with_variants(store, ranked, [group[0]], story, top_k=3)  # room left: they are compared
+    assert set(group[1:]) <= set(read)

@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS articles (
     author TEXT, path TEXT, root TEXT, content_hash TEXT NOT NULL, record_hash TEXT NOT NULL,
     text TEXT NOT NULL, n_chunks INTEGER NOT NULL, updated_at REAL NOT NULL);
 CREATE INDEX IF NOT EXISTS articles_content ON articles(content_hash);
+CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
 CREATE TABLE IF NOT EXISTS chunks (
     chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
     char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, sentences TEXT NOT NULL);
@@ -36,10 +37,9 @@ CREATE TABLE IF NOT EXISTS stories (
     doc_id TEXT PRIMARY KEY, story TEXT NOT NULL, signature BLOB NOT NULL);
 CREATE INDEX IF NOT EXISTS stories_story ON stories(story);
 """
-#: An article dated after the `?` date (undated ones never are).
-_LATER = (
-    "published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*' AND substr(published, 1, 10) > ?"
-)
+#: An article dated after the `?` date + U+FFFF (undated ones never are): a range on the
+#: `published` index (ISO text), not a scan of every row (100,000 articles: 150 ms a question).
+_LATER = "published > ? AND published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
 # subtle: `stories` (see stories.py beside this) came after schema 3 without a new version: an
 # older index gets the empty table on open and its articles their stories on the next ingest.
 #: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
@@ -296,13 +296,15 @@ class Records:
             params.append(filters.published_to[:10])
         if filters.as_of:
             sql.append(f"NOT ({_LATER})")
-            params.append(filters.as_of[:10])
+            params.append(filters.as_of[:10] + "\uffff")
         rows = self._rows(f"SELECT doc_id FROM articles WHERE {' AND '.join(sql)}", tuple(params))
         return {r[0] for r in rows}
 
     def later(self, as_of: str) -> tuple[set[str], int]:
         """Articles dated after `as_of`, and how many chunks they hold."""
-        rows = self._rows(f"SELECT doc_id, n_chunks FROM articles WHERE {_LATER}", (as_of[:10],))
+        rows = self._rows(
+            f"SELECT doc_id, n_chunks FROM articles WHERE {_LATER}", (as_of[:10] + "\uffff",)
+        )
         return {r[0] for r in rows}, sum(r[1] for r in rows)
 
     def without_article_vectors(self) -> list[str]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -160,8 +161,17 @@ class Store:
         return self.records.sentence_vectors(chunk_ids, int(self.manifest.get("dimension") or 0))
 
     def allowed_docs(self, filters: Filters | None) -> set[str] | None:
-        """The doc ids the filters admit; None when there are none (everything is admitted)."""
-        return self.records.allowed_docs(filters or Filters())
+        """The doc ids the filters admit; None when they admit everything.
+
+        subtle: every question has an as-of day (today by default); when nothing is dated
+        after it, that admits everything, and saying None spares the searches a set of every
+        doc id (100,000 articles: about 100 ms a question).
+        """
+        filters = filters or Filters()
+        only_as_of = filters.as_of and not replace(filters, as_of=None)
+        if only_as_of and not self.records.later(str(filters.as_of))[0]:
+            return None
+        return self.records.allowed_docs(filters)
 
     def without_article_vectors(self) -> list[str]:
         """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
