@@ -74,3 +74,22 @@ def test_calibration_on_the_test_corpus_separates_faults(engine: Engine) -> None
     assert result["auc"] >= 0.9, result
     assert result["shipped"]["faulty_flagged"] >= 0.85, result
     assert result["shipped"]["correct_flagged"] <= 0.1, result
+
+
+def test_rag_check_judges_with_the_sentence_vectors_each_way_makes(engine: Engine) -> None:
+    from rag.check import article_passages, check_claim
+
+    article = engine.article("glacier_survey")
+    assert article is not None
+    from rag.segment import split_sentences
+
+    spans = split_sentences(article.text)
+    sentence = next(t for s, e in spans if "41 metres" in (t := article.text[s:e]))
+    checker = HeuristicChecker(engine.embedder)
+    for way in ("late", "pooled", "separate"):
+        carried = [p.vectors is not None for p in article_passages(article, engine.embedder, way)]
+        assert all(carried) if way == "late" else not any(carried)  # else encoded on its own
+        emb = engine.embedder
+        assert check_claim(sentence, [article], checker, emb, way).label == "supported"
+        changed = check_claim(sentence.replace("41", "44"), [article], checker, emb, way)
+        assert changed.label != "supported" and "44" in changed.missing
