@@ -78,6 +78,7 @@ def _report_dict(report: Any) -> dict[str, Any]:
         "skipped": report.skipped,
         "chunks": report.chunks,
         "seconds": round(report.seconds, 3),
+        "stages": {k: round(v, 3) for k, v in report.stages.items()},  # seconds per step
     }
 
 

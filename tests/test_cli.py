@@ -51,6 +51,9 @@ def index(workdir: Path) -> Path:
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert len(report["added"]) == 8 and report["rejected"] == []
+    steps = report["stages"]  # where the time went, every model of the ingest named
+    assert {"encoder", "entities", "stories", "store", "bm25"} <= set(steps)
+    assert all(v >= 0 for v in steps.values()) and steps["encoder"] > 0
     return idx
 
 
