@@ -1,5 +1,5 @@
 """Command line -> engine calls: `rag ingest | ask | chat | serve | stats | check | eval`,
-and `rag calibrate`.
+`rag calibrate` and `rag migrate`.
 
 Heavy libraries (torch, chromadb) are imported inside commands, so `rag --help` stays fast.
 Exit codes: 0 ok, 1 error (one line on stderr), 2 usage error, 3 ingest with rejected files.
@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from .errors import RagError
+from .render import render, stream_answer
 from .settings import Settings
 
 if TYPE_CHECKING:
     from .engine import Engine
-    from .types import Answer
 
 LISTED = 10  # duplicates shown in the plain ingest report; rejections are always all shown
 
@@ -104,63 +104,6 @@ def ask(
 AS_OF_HELP = "Answer as of this day (YYYY-MM-DD; default today): later articles are not used."
 
 
-def stream_answer(
-    engine: Engine, question: str, history: list[Any] | None = None, as_of: str | None = None
-) -> str:
-    """Print the answer as it is written; return the checked sources (and the checked text
-    when checking changed it) to print after it."""
-    from .types import Answer
-
-    final: Answer | None = None
-    written = ""
-    for item in engine.stream(question, history, as_of=as_of):
-        if isinstance(item, Answer):
-            final = item
-        else:
-            written += item
-            typer.echo(item, nl=False)
-            sys.stdout.flush()
-    assert final is not None
-    typer.echo("")
-    full = render(final)
-    if " ".join(written.split()) == " ".join(final.text.split()):
-        return full[len(final.text) :].lstrip("\n") if full.startswith(final.text) else full
-    return "\nAfter checking every sentence against its source:\n" + full
-
-
-def render(answer: Answer) -> str:
-    """An answer for the terminal: the text, then each source with its quote and offsets."""
-    from .copies import reported_by
-
-    lines = [answer.text, ""]
-    if answer.conflicts:
-        from .conflicts import describe
-
-        lines += [f"Reports differ: {describe(c)}" for c in answer.conflicts] + [""]
-    if answer.abstained:
-        lines.append("Related passages (not citations):")
-    for c in answer.citations or answer.related:
-        head = f"[{c.n}]" if c.n is not None else " -"
-        meta = ", ".join(x for x in (c.source, c.published, c.url) if x)
-        lines.append(f"{head} {c.title}" + (f" — {meta}" if meta else ""))
-        lines.append(f"    “{c.quote}”")
-        if also := reported_by(c):
-            lines.append(f"    {also}")
-        lines.append(f"    {c.doc_id} chars {c.char_start}–{c.char_end}")
-    for s in answer.sentences:
-        if s.support != "supported" or s.note:
-            lines.append(f"! {s.support}: “{s.text}” — {s.note or 'not backed by its citation'}")
-    if answer.query:
-        lines.append(f"(searched for: {answer.query})")
-    if answer.period:
-        from .when import describe_period
-
-        lines.append(f"({describe_period(answer.period, answer.as_of)})")
-    if answer.fallback:
-        lines.append(f"(the LLM failed: {answer.fallback}; this answer is extractive)")
-    return "\n".join(lines).rstrip()
-
-
 @app.command()
 def chat(
     build: Annotated[
@@ -213,7 +156,7 @@ def stats(json_out: Annotated[bool, typer.Option("--json", help="Print as JSON."
         typer.echo(json.dumps(info, indent=2))
         return
     m = info["manifest"]
-    typer.echo(f"index: {info['index_dir']}/")
+    typer.echo(f"index: {info['database']}")
     typer.echo(f"articles: {info['articles']}, chunks: {info['chunks']}")
     typer.echo(
         f"embedding model: {m.get('embed_model')} (dimension {m.get('dimension')}, "
@@ -332,6 +275,19 @@ def calibrate(
 
     result = run_calibration(Settings(), sample, eval_set)
     typer.echo(json.dumps(result, indent=2) if json_out else describe(result))
+
+
+@app.command()
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="postgresql://… URL to copy the index into.")],
+    json_out: Annotated[bool, typer.Option("--json", help="Print the counts as JSON.")] = False,
+) -> None:
+    """Copy the embedded index (RAG_INDEX_DIR) into PostgreSQL and the Chroma server at
+    RAG_CHROMA_URL, embedding nothing again; a second run copies nothing."""
+    from .migrate import migrate as run
+
+    counts = run(Settings(), to)
+    typer.echo(json.dumps(counts.as_dict(), indent=2) if json_out else counts.summary())
 
 
 def main() -> None:

@@ -68,7 +68,9 @@ class Engine:
         return None if name == "none" else load_answer_model(name)
 
     def has_index(self) -> bool:
-        return (Path(self.settings.index_dir) / "manifest.json").exists()
+        if self.settings.database_url and self._store is not None and self._store.manifest:
+            return True  # spares a connection per call
+        return Store.exists(self.settings)
 
     def build_if_missing(self, say: Callable[[str], None]) -> IngestReport | None:
         """Index the seeds folder when there is no index yet, telling `say` what it does."""
@@ -323,6 +325,7 @@ class Engine:
         store = self.store
         return {
             "index_dir": str(self.settings.index_dir),
+            "database": store.db.where,
             "articles": store.article_count(),
             "chunks": store.chunk_count(),
             "manifest": store.manifest,

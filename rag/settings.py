@@ -50,6 +50,15 @@ class Settings(BaseSettings):
     chroma_url: str | None = Field(
         None, description="Chroma server URL; unset = embedded Chroma in the index dir."
     )
+    database_url: str | None = Field(
+        None,
+        description="PostgreSQL URL (postgresql://user@host:5432/db) for the record of truth, "
+        "shared by several `rag serve` replicas; needs RAG_CHROMA_URL. Unset = SQLite in the "
+        "index dir.",
+    )
+    database_timeout: float = Field(
+        10.0, gt=0, description="Seconds to wait for PostgreSQL to accept a connection."
+    )
     embed_model: str = Field(
         PACKAGED_MODEL,
         description="sentence-transformers model name or local path.",

@@ -215,7 +215,7 @@ def test_one_batch_write_replaces_shrunk_articles(fresh: Engine, docs: Path) -> 
 
 
 def article_vector_ids(engine: Engine) -> list[str]:
-    return [r[0] for r in engine.store.records.db.execute("SELECT doc_id FROM article_vectors")]
+    return [r[0] for r in engine.store.db.rows("SELECT doc_id FROM article_vectors")]
 
 
 def test_article_vectors_follow_their_articles(fresh: Engine, docs: Path) -> None:
@@ -253,8 +253,8 @@ def test_an_index_from_before_article_vectors_answers_and_gains_them_on_ingest(
 
     fresh.ingest([docs])
     # as the previous schema left it: no article vectors, no lead_tokens in the manifest
-    with fresh.store.records.db:
-        fresh.store.records.db.execute("DELETE FROM article_vectors")
+    with fresh.store.db.transaction() as tx:
+        tx.execute("DELETE FROM article_vectors")
     path = fresh.settings.index_dir / "manifest.json"
     manifest = json.loads(path.read_text())
     for key in ("lead_tokens", "lead_encoder"):
@@ -299,9 +299,9 @@ def test_late_article_vectors_neither_revive_nor_overwrite(fresh: Engine, docs: 
 def test_chunks_load_in_the_order_asked_across_statements(
     engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rag.index import records
+    from rag.index import db
 
-    monkeypatch.setattr(records, "IN_BATCH", 2)  # several IN (...) statements per call
+    monkeypatch.setattr(db, "IN_BATCH", 2)  # several IN (...) statements per call
     ids = engine.store.chunk_ids()
     asked = [*reversed(ids), "nowhere#0", ids[-1]]
     loaded = engine.store.chunks(asked)

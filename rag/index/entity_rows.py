@@ -1,28 +1,21 @@
-"""Entities <-> SQLite rows: each article's sentence entities, written and deleted with it."""
+"""Entities <-> rows: each article's sentence entities, written and deleted with it."""
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..types import Entity
 
 if TYPE_CHECKING:
+    from .db import Writer
     from .records import Records
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS sentence_entities (
-    doc_id TEXT NOT NULL, char_start INTEGER NOT NULL, char_end INTEGER NOT NULL,
-    label TEXT NOT NULL, text TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS sentence_entities_doc ON sentence_entities(doc_id);
-CREATE TABLE IF NOT EXISTS entity_docs (doc_id TEXT PRIMARY KEY);
-"""
-# subtle: entity_docs lists the articles whose sentences were read for entities, so an article
-# with no entity is told apart from one stored with RAG_ENTITIES=false (or before entities).
+# subtle: the tables are in db.py; entity_docs lists the articles whose sentences were read for
+# entities, so an article with no entity is told apart from one stored with RAG_ENTITIES=false.
 
 
-def insert(db: sqlite3.Connection, doc_id: str, entities: Iterable[Entity] | None) -> None:
+def insert(db: Writer, doc_id: str, entities: Iterable[Entity] | None) -> None:
     """Store an article's entities (None: it was not read for them, nothing is stored)."""
     if entities is None:
         return
@@ -30,15 +23,15 @@ def insert(db: sqlite3.Connection, doc_id: str, entities: Iterable[Entity] | Non
         "INSERT INTO sentence_entities VALUES (?,?,?,?,?)",
         [(doc_id, e.start, e.end, e.label, e.text) for e in entities],
     )
-    db.execute("INSERT OR IGNORE INTO entity_docs VALUES (?)", (doc_id,))
+    db.execute("INSERT INTO entity_docs VALUES (?) ON CONFLICT DO NOTHING", (doc_id,))
 
 
-def delete(db: sqlite3.Connection, doc_id: str) -> None:
+def delete(db: Writer, doc_id: str) -> None:
     db.execute("DELETE FROM sentence_entities WHERE doc_id=?", (doc_id,))
     db.execute("DELETE FROM entity_docs WHERE doc_id=?", (doc_id,))
 
 
-def backfill(db: sqlite3.Connection, found: dict[str, tuple[str, list[Entity]]]) -> None:
+def backfill(db: Writer, found: dict[str, tuple[str, list[Entity]]]) -> None:
     """Store entities read after the fact: doc_id -> (the content hash they were read from,
     entities). An article changed or removed meanwhile, or already read, is left alone."""
     for doc_id, (content, ents) in found.items():

@@ -1,4 +1,8 @@
-"""Settings + index folder -> manifest.json: how the index was built, checked on every open."""
+"""Settings + index -> its manifest: how the index was built, checked on every open.
+
+An embedded index keeps it as manifest.json in its folder; a PostgreSQL one in its `state`
+table (key "manifest"), so that every replica reads the same.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ from typing import Any
 
 from ..errors import IndexMismatchError
 from ..settings import Settings
+from .db import Database
 
 SCHEMA_VERSION = 4  # 2: sentence vectors stored at ingest; 3: article vectors; 4: entities
 #: Older schemas this version still opens: a 2 answers without article vectors, a 2 or 3 without
@@ -17,16 +22,26 @@ SCHEMA_VERSION = 4  # 2: sentence vectors stored at ingest; 3: article vectors; 
 #: backfill.add_entities).
 READABLE = (2, 3, 4)
 MANIFEST = "manifest.json"
+STATE_KEY = "manifest"  # where a database-held index keeps it
 
 
 class Manifest:
     """The index's record of how it was built; opening it with other settings is an error."""
 
-    def __init__(self, folder: Path, settings: Settings) -> None:
+    def __init__(self, folder: Path, settings: Settings, db: Database | None = None) -> None:
         self.dir = folder
         self.settings = settings
-        path = folder / MANIFEST
-        self.data: dict[str, Any] = json.loads(path.read_text()) if path.exists() else {}
+        self.db = db if db is not None and db.kind != "sqlite" else None
+        self.where = self.db.where if self.db is not None else f"{folder}/"
+        self.data: dict[str, Any] = self.read()
+
+    def read(self) -> dict[str, Any]:
+        """The stored manifest ({} when none is)."""
+        if self.db is not None:
+            stored = self.db.get_state(STATE_KEY)
+            return json.loads(stored) if stored else {}
+        path = self.dir / MANIFEST
+        return json.loads(path.read_text()) if path.exists() else {}
 
     def check(
         self,
@@ -39,11 +54,13 @@ class Manifest:
         if not m:
             return
         fix = f"point RAG_INDEX_DIR elsewhere or delete {self.dir}/ and run `rag ingest`"
-        if (self.dir / "uploads").is_dir():
+        if self.db is not None:
+            fix = "point RAG_DATABASE_URL at another database, or empty it and run `rag ingest`"
+        elif (self.dir / "uploads").is_dir():
             fix += f" (copy {self.dir}/uploads/ out first: it holds the files uploaded in the UI)"
         if m.get("schema_version") not in READABLE:
             raise IndexMismatchError(
-                f"index at {self.dir}/ has schema {m.get('schema_version')}, this version "
+                f"index at {self.where} has schema {m.get('schema_version')}, this version "
                 f"reads {', '.join(map(str, READABLE))} — {fix}"
             )
         wanted = {
@@ -58,16 +75,21 @@ class Manifest:
         for key, value in wanted.items():
             if value is not None and m.get(key) != value:
                 raise IndexMismatchError(
-                    f"index at {self.dir}/ was built with {key}={m.get(key)!r}, settings say "
+                    f"index at {self.where} was built with {key}={m.get(key)!r}, settings say "
                     f"{value!r} — {fix}"
                 )
 
     def write(self, **fields: Any) -> None:
         """Merge `fields` into the manifest and replace the file atomically."""
-        m = {"schema_version": SCHEMA_VERSION, **self.data, **fields}
+        stored = self.read() if self.db is not None else self.data  # another replica's
+        m = {"schema_version": SCHEMA_VERSION, **stored, **fields}
         m["updated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         m.setdefault("created_at", m["updated_at"])
-        tmp = self.dir / (MANIFEST + ".tmp")
-        tmp.write_text(json.dumps(m, indent=2, sort_keys=True))
-        os.replace(tmp, self.dir / MANIFEST)  # atomic: a crash leaves the old or the new one
+        text = json.dumps(m, indent=2, sort_keys=True)
+        if self.db is not None:
+            self.db.set_state(STATE_KEY, text)
+        else:
+            tmp = self.dir / (MANIFEST + ".tmp")
+            tmp.write_text(text)
+            os.replace(tmp, self.dir / MANIFEST)  # atomic: a crash leaves the old or the new one
         self.data = m

@@ -1,51 +1,22 @@
-"""Articles, chunks and their vectors <-> SQLite (meta.sqlite3), the index's record of truth."""
+"""Articles, chunks and their vectors <-> the index's record of truth (SQLite or PostgreSQL)."""
 
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
 from ..types import Article, Chunk, Entity
 from . import entity_rows
 from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
+from .db import Database, Writer
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    doc_id TEXT PRIMARY KEY, title TEXT NOT NULL, source TEXT, published TEXT, url TEXT,
-    author TEXT, path TEXT, root TEXT, content_hash TEXT NOT NULL, record_hash TEXT NOT NULL,
-    text TEXT NOT NULL, n_chunks INTEGER NOT NULL, updated_at REAL NOT NULL);
-CREATE INDEX IF NOT EXISTS articles_content ON articles(content_hash);
-CREATE INDEX IF NOT EXISTS articles_published ON articles(published);
-CREATE TABLE IF NOT EXISTS chunks (
-    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, n INTEGER NOT NULL,
-    char_start INTEGER NOT NULL, char_end INTEGER NOT NULL, sentences TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS sentence_vectors (
-    chunk_id TEXT PRIMARY KEY, doc_id TEXT NOT NULL, vectors BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS sentence_vectors_doc ON sentence_vectors(doc_id);
-CREATE TABLE IF NOT EXISTS article_vectors (doc_id TEXT PRIMARY KEY, vector BLOB NOT NULL);
-CREATE TABLE IF NOT EXISTS stories (
-    doc_id TEXT PRIMARY KEY, story TEXT NOT NULL, signature BLOB NOT NULL);
-CREATE INDEX IF NOT EXISTS stories_story ON stories(story);
-"""
-#: An article dated after the `?` date + U+FFFF (undated ones never are): a range on the
-#: `published` index (ISO text), not a scan of every row (100,000 articles: 150 ms a question).
-_LATER = "published > ? AND published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'"
-# subtle: `stories` (see stories.py beside this) came after schema 3 without a new version: an
-# older index gets the empty table on open and its articles their stories on the next ingest.
 #: How sentence vectors are stored: one float16 row per sentence of a chunk, in its order.
 SENTENCE_VECTORS = "float16"
-#: Keys per `IN (...)` statement, well under SQLite's bound on parameters (999 before 3.32).
-IN_BATCH = 500
 
 
 class ChunkKey(NamedTuple):
@@ -58,48 +29,48 @@ class ChunkKey(NamedTuple):
     char_end: int
 
 
-class Records:
-    """The SQLite half of the index: every write bumps a generation the caches key on."""
+class RowHook(Protocol):
+    """Rows kept beside an article's (its chunks' full-text terms in PostgreSQL)."""
 
-    def __init__(self, path: Path, lock: threading.RLock) -> None:
-        # subtle: one connection serves every thread (the UI answers concurrently); the lock
-        # keeps two threads from interleaving on it.
-        self.lock = lock
-        self.db = sqlite3.connect(path, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.executescript(_SCHEMA + entity_rows.SCHEMA)
+    def insert(self, tx: Writer, it: ArticleWrite) -> None: ...
+
+    def delete(self, tx: Writer, doc_id: str) -> None: ...
+
+
+class Records:
+    """The record of truth (SQLite or PostgreSQL, see db.py): every write bumps a generation
+    the caches key on."""
+
+    def __init__(self, db: Database, hook: RowHook | None = None) -> None:
+        self.db = db
+        self.lock = db.lock
+        self.hook = hook
+        # an article dated after the `?` date + U+FFFF (undated ones never are): a range on
+        # the `published` index (ISO text), not a scan of every row (100,000 articles: 150 ms)
+        self.later_sql = f"published > ? AND {db.DATED}"
 
     def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
-        with self.lock:
-            return self.db.execute(sql, params).fetchall()
+        return self.db.rows(sql, params)
 
     def _one(self, sql: str, params: tuple[Any, ...] = ()) -> Any:
-        with self.lock:
-            return self.db.execute(sql, params).fetchone()
+        return self.db.one(sql, params)
 
     def _rows_in(self, sql: str, keys: list[str]) -> list[Any]:
-        """Rows of `{sql} IN (keys)`: one statement per IN_BATCH keys, under one lock."""
-        out: list[Any] = []
-        with self.lock:
-            for at in range(0, len(keys), IN_BATCH):
-                part = tuple(keys[at : at + IN_BATCH])
-                marks = ",".join("?" * len(part))
-                out += self.db.execute(f"{sql} IN ({marks})", part).fetchall()
-        return out
+        return self.db.rows_in(sql, keys)
 
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, items: list[ArticleWrite]) -> None:
         """Replace these articles' rows in one transaction."""
-        with self.lock, self.db:
+        with self.db.transaction() as tx:
             for it in items:
-                self._write_rows(it)
-            self._bump()
+                self._write_rows(tx, it)
+            self._bump(tx)
 
-    def _write_rows(self, it: ArticleWrite) -> None:
+    def _write_rows(self, tx: Writer, it: ArticleWrite) -> None:
         article, chunks = it.article, it.chunks
-        self._delete_rows(article.doc_id)
-        self.db.execute(
+        self._delete_rows(tx, article.doc_id)
+        tx.execute(
             "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 article.doc_id,
@@ -117,7 +88,7 @@ class Records:
                 time.time(),
             ),
         )
-        self.db.executemany(
+        tx.executemany(
             "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
             [
                 (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end, json.dumps(c.sentences))
@@ -125,62 +96,65 @@ class Records:
             ],
         )
         if it.article_vector is not None:
-            self.db.execute(
+            tx.execute(
                 "INSERT INTO article_vectors VALUES (?,?)",
                 (article.doc_id, np.asarray(it.article_vector, dtype=np.float16).tobytes()),
             )
         if it.sentence_vectors is not None:
-            self.db.executemany(
+            tx.executemany(
                 "INSERT INTO sentence_vectors VALUES (?,?,?)",
                 [
                     (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
                     for c, v in zip(chunks, it.sentence_vectors, strict=True)
                 ],
             )
-        entity_rows.insert(self.db, article.doc_id, it.entities)
+        entity_rows.insert(tx, article.doc_id, it.entities)
+        if self.hook is not None:
+            self.hook.insert(tx, it)
 
     def delete(self, doc_id: str) -> int:
         """Remove one article's rows in one transaction; returns 1 if it was there, else 0."""
-        with self.lock, self.db:
-            removed = self._delete_rows(doc_id)
-            self._bump()
+        with self.db.transaction() as tx:
+            removed = self._delete_rows(tx, doc_id)
+            self._bump(tx)
         return removed
 
-    def _delete_rows(self, doc_id: str) -> int:
-        entity_rows.delete(self.db, doc_id)
-        self.db.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
-        self.db.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
-        self.db.execute("DELETE FROM stories WHERE doc_id=?", (doc_id,))  # the others keep theirs
-        self.db.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-        return self.db.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
+    def _delete_rows(self, tx: Writer, doc_id: str) -> int:
+        entity_rows.delete(tx, doc_id)
+        if self.hook is not None:
+            self.hook.delete(tx, doc_id)
+        tx.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
+        tx.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
+        tx.execute("DELETE FROM stories WHERE doc_id=?", (doc_id,))  # the others keep theirs
+        tx.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
+        return int(tx.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount)
 
-    def _bump(self) -> None:
-        self.db.execute(
+    def _bump(self, tx: Writer) -> None:
+        tx.execute(
             "INSERT INTO state VALUES ('generation', '1') ON CONFLICT(key) DO UPDATE "
-            "SET value = CAST(value AS INTEGER) + 1"
+            "SET value = CAST(CAST(state.value AS INTEGER) + 1 AS TEXT)"
         )
 
     @property
     def generation(self) -> int:
         """Bumped by every write: a cache built at another generation is stale."""
-        row = self._one("SELECT value FROM state WHERE key='generation'")
-        return int(row[0]) if row else 0
+        return int(self.db.get_state("generation") or 0)
 
     def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         """Store article vectors for articles still in the index, in one transaction."""
-        with self.lock, self.db:
-            self.db.executemany(
-                "INSERT OR IGNORE INTO article_vectors SELECT ?, ? "
-                "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?)",
+        with self.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO article_vectors SELECT ?, ? "
+                "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?) ON CONFLICT DO NOTHING",
                 [(d, np.asarray(v, dtype=np.float16).tobytes(), d) for d, v in vectors.items()],
             )
-            self._bump()
+            self._bump(tx)
 
     def add_entities(self, found: dict[str, tuple[str, list[Entity]]]) -> None:
         """Store entities read after the fact (see entity_rows.backfill), in one transaction."""
-        with self.lock, self.db:
-            entity_rows.backfill(self.db, found)
-            self._bump()
+        with self.db.transaction() as tx:
+            entity_rows.backfill(tx, found)
+            self._bump(tx)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -287,7 +261,7 @@ class Records:
         if filters.published_from or filters.published_to:
             # subtle: a date kept as written ("Spring 2023") would compare as text; like
             # Chroma's published_day filter, a date range admits only YYYY-MM-DD dates
-            sql.append("published GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]*'")
+            sql.append(self.db.DATED)
         if filters.published_from:
             sql.append("substr(published, 1, 10) >= ?")
             params.append(filters.published_from[:10])
@@ -295,7 +269,7 @@ class Records:
             sql.append("substr(published, 1, 10) <= ?")
             params.append(filters.published_to[:10])
         if filters.as_of:
-            sql.append(f"NOT ({_LATER})")
+            sql.append(f"NOT ({self.later_sql})")
             params.append(filters.as_of[:10] + "\uffff")
         rows = self._rows(f"SELECT doc_id FROM articles WHERE {' AND '.join(sql)}", tuple(params))
         return {r[0] for r in rows}
@@ -303,7 +277,8 @@ class Records:
     def later(self, as_of: str) -> tuple[set[str], int]:
         """Articles dated after `as_of`, and how many chunks they hold."""
         rows = self._rows(
-            f"SELECT doc_id, n_chunks FROM articles WHERE {_LATER}", (as_of[:10] + "\uffff",)
+            f"SELECT doc_id, n_chunks FROM articles WHERE {self.later_sql}",
+            (as_of[:10] + "\uffff",),
         )
         return {r[0] for r in rows}, sum(r[1] for r in rows)
 
@@ -322,15 +297,16 @@ class Records:
             "ORDER BY v.doc_id"
         )
 
+    def article_vectors_of(self, doc_ids: list[str]) -> list[tuple[str, np.ndarray]]:
+        """(doc_id, float16 vector) of these articles, where stored."""
+        rows = self._rows_in("SELECT doc_id, vector FROM article_vectors WHERE doc_id", doc_ids)
+        return [(r[0], np.frombuffer(r[1], dtype=np.float16)) for r in rows]
+
     @contextmanager
     def snapshot(self) -> Iterator[None]:
         """Reads inside see one state of the index, whatever another process writes meanwhile."""
-        with self.lock:
-            self.db.execute("BEGIN")
-            try:
-                yield
-            finally:
-                self.db.rollback()  # read only: nothing to keep
+        with self.db.snapshot():
+            yield
 
     def chunk_keys(self) -> list[ChunkKey]:
         """Every chunk with what its text derives from, by article and in article order."""

@@ -1,10 +1,14 @@
-"""Articles + chunks + vectors -> the index: SQLite (articles, chunks), Chroma (vectors), BM25.
+"""Articles + chunks + vectors -> the index: a database (articles, chunks), Chroma (vectors),
+a lexical index.
 
-SQLite is the record of truth. A write goes to Chroma first and commits to SQLite last, so an
-interrupted ingest leaves at worst vectors SQLite does not vouch for; `repair()` finds them.
-The parts: manifest.py (how it was built), records.py (SQLite), vectors.py (Chroma),
-lexical.py (BM25), leads.py (article vectors), stories.py (copies of one story); this facade
-is what the rest of rag uses.
+The database is the record of truth: embedded SQLite in the index folder, or PostgreSQL at
+RAG_DATABASE_URL, shared by several replicas (with a Chroma server for the vectors, and
+full-text search in place of the BM25 files). A write goes to Chroma first and commits to the
+database last, so an interrupted ingest leaves at worst vectors the database does not vouch
+for; `repair()` finds them. The parts: db.py and postgres.py (the database), manifest.py (how it
+was built), records.py (the rows), vectors.py (Chroma), lexical.py (BM25) or fulltext.py
+(PostgreSQL), leads.py (article vectors), stories.py (copies of one story); this facade is what
+the rest of rag uses.
 """
 
 from __future__ import annotations
@@ -17,11 +21,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import NoIndexError
+from ..errors import NoIndexError, StoreError
 from ..settings import Settings
 from ..types import Article, Entity
 from . import entity_rows
 from .data import ArticleHashes, ArticleWrite, Filters, LoadedChunk
+from .db import open_database
+from .fulltext import FullText
 from .leads import Leads
 from .lexical import Lexical
 from .manifest import MANIFEST, Manifest
@@ -34,23 +40,46 @@ NAME_LABELS = frozenset({"PERSON", "ORG", "GPE", "LOC"})
 
 
 class Store:
-    """The on-disk index of one folder (plus a Chroma server when RAG_CHROMA_URL is set)."""
+    """The index of one folder (plus a Chroma server when RAG_CHROMA_URL is set), or of one
+    PostgreSQL database and one Chroma server (RAG_DATABASE_URL)."""
 
     def __init__(self, settings: Settings, create: bool = False) -> None:
         self.settings = settings
         self.dir = Path(settings.index_dir)
-        if not (self.dir / MANIFEST).exists() and not create:
+        shared = bool(settings.database_url)
+        if shared and not settings.chroma_url:
+            raise StoreError(
+                "RAG_DATABASE_URL needs RAG_CHROMA_URL: with the records in PostgreSQL the "
+                "vectors go to a Chroma server (`chroma run --path DIR --port PORT`)"
+            )
+        if not shared and not (self.dir / MANIFEST).exists() and not create:
             raise NoIndexError(f"no index at {self.dir}/ — run `rag ingest` to build it")
         self.dir.mkdir(parents=True, exist_ok=True)
-        self._manifest = Manifest(self.dir, settings)
-        self._manifest.check()
-        # subtle: one lock for every part: SQLite's one connection, and the caches built on it
+        # subtle: one lock for every part: the database's one connection, and the caches on it
         self._lock = threading.RLock()
-        self.records = Records(self.dir / "meta.sqlite3", self._lock)
+        self.db = open_database(settings, self.dir, self._lock)
+        self._manifest = Manifest(self.dir, settings, self.db)
+        if shared and not self._manifest.data and not create:
+            self.db.close()
+            raise NoIndexError(f"no index in {self.db.where} — run `rag ingest` to build it")
+        self._manifest.check()
+        self.fulltext = FullText(self.db) if shared else None
+        self.records = Records(self.db, self.fulltext)
         self.vectors = Vectors(settings, self.dir, self._lock)
-        self._lexical = Lexical(self.dir, self.records, self._lock)
+        self._lexical = self.fulltext or Lexical(self.dir, self.records, self._lock)
         self._leads = Leads(self.dir, self.records, self._lock)
         self.stories = StoryRecords(self.records)  # copies of one story (rag/stories.py)
+
+    @staticmethod
+    def exists(settings: Settings) -> bool:
+        """Whether the settings point at an index that has been built."""
+        if not settings.database_url:
+            return (Path(settings.index_dir) / MANIFEST).exists()
+        try:
+            Store(settings).close()
+        except NoIndexError:
+            return False
+        return True
 
     @property
     def collection(self) -> Any:
@@ -61,7 +90,10 @@ class Store:
 
     @property
     def manifest(self) -> dict[str, Any]:
-        """How the index was built (manifest.json)."""
+        """How the index was built (manifest.json; in a database, as another replica may have
+        just written it)."""
+        if self.db.kind != "sqlite":
+            self._manifest.data = self._manifest.read()
         return self._manifest.data
 
     def check_manifest(
@@ -84,7 +116,7 @@ class Store:
         Chroma is written first and SQLite commits last, so a crash in between leaves vectors
         that `repair` drops (SQLite does not vouch for them).
         """
-        with self._lock:
+        with self._lock, self.db.exclusive():  # one writer at a time, in every replica
             stale = [
                 f"{it.article.doc_id}#{n}"
                 for it in items
@@ -97,7 +129,7 @@ class Store:
     def delete_articles(self, doc_ids: Iterable[str]) -> int:
         """Remove articles from every part of the index; returns how many were removed."""
         removed = 0
-        with self._lock:
+        with self._lock, self.db.exclusive():
             for doc_id in doc_ids:
                 self.vectors.delete(self.records.chunk_ids(doc_id))
                 removed += self.records.delete(doc_id)
@@ -105,7 +137,10 @@ class Store:
 
     def repair(self) -> list[str]:
         """Drop vectors SQLite does not vouch for; return doc_ids whose vectors must be redone."""
-        return self.vectors.repair(*self.records.vouched())
+        # subtle: under the write lock: another replica's vectors upserted but not yet
+        # committed in the database would look like orphans
+        with self._lock, self.db.exclusive():
+            return self.vectors.repair(*self.records.vouched())
 
     def add_article_vectors(self, vectors: dict[str, np.ndarray]) -> None:
         """Store article vectors for articles already in the index, in one transaction.
@@ -122,7 +157,8 @@ class Store:
 
     def rebuild_bm25(self) -> None:
         """Bring the BM25 index up to date and save it atomically: the same index as one built
-        from scratch, tokenizing only the chunks added or changed since the last build."""
+        from scratch, tokenizing only the chunks added or changed since the last build (with
+        PostgreSQL, nothing to do: full-text rows are written with their chunks)."""
         self._lexical.rebuild()
 
     # -- reads ------------------------------------------------------------------------------

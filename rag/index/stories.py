@@ -1,4 +1,4 @@
-"""Story rows <-> SQLite: each article's story id and MinHash signature (see rag/stories.py)."""
+"""Story rows <-> the records: each article's story and MinHash signature (rag/stories.py)."""
 
 from __future__ import annotations
 
@@ -43,19 +43,20 @@ class StoryRecords:
 
     def write(self, rows: Iterable[tuple[str, str, bytes]]) -> None:
         """Store (doc_id, story, signature) of articles still in the index, in one transaction."""
-        with self.records.lock, self.records.db as db:
-            db.executemany(
-                "INSERT OR REPLACE INTO stories SELECT ?, ?, ? "
-                "WHERE EXISTS (SELECT 1 FROM articles WHERE doc_id=?)",
+        with self.records.db.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO stories SELECT ?, ?, ? WHERE EXISTS (SELECT 1 FROM articles "
+                "WHERE doc_id=?) ON CONFLICT(doc_id) DO UPDATE SET story=excluded.story, "
+                "signature=excluded.signature",
                 [(d, s, sig, d) for d, s, sig in rows],
             )
-            self.records._bump()
+            self.records._bump(tx)
 
     def clear(self) -> None:
         """Forget every grouping (to regroup at another threshold)."""
-        with self.records.lock, self.records.db as db:
-            db.execute("DELETE FROM stories")
-            self.records._bump()
+        with self.records.db.transaction() as tx:
+            tx.execute("DELETE FROM stories")
+            self.records._bump(tx)
 
     def of(self, doc_ids: list[str]) -> dict[str, str]:
         """doc_id -> its story id, for the grouped ones among these articles."""

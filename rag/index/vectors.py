@@ -157,6 +157,14 @@ class Vectors:
                 documents=docs,
             )
 
+    def get(self, ids: list[str]) -> dict[str, np.ndarray]:
+        """chunk_id -> its stored vector (float32), for the ids that have one."""
+        if not ids:
+            return {}
+        got = self._call("get", ids=ids, include=["embeddings"])
+        rows = np.asarray(got["embeddings"], dtype=np.float32)
+        return dict(zip(got["ids"], rows, strict=True))
+
     def delete(self, ids: list[str]) -> None:
         if ids:
             self._call("delete", ids=ids)
