@@ -16,7 +16,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 
-from .servers import free_port
+import pytest
+
+from .servers import ChromaServer, free_port
 
 SERVER = os.environ.get("RAG_TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/test")
 
@@ -97,3 +99,34 @@ def database(server: str) -> Iterator[str]:
     finally:
         with psycopg.connect(server, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# ---------- fixtures (imported by the test modules that use them) ----------
+
+
+@pytest.fixture(scope="module")
+def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The PostgreSQL on 127.0.0.1:5432, else a throwaway cluster, else a skip saying why."""
+    why = reachable(SERVER)
+    if why is None:
+        yield SERVER
+        return
+    try:
+        cluster = Cluster().init()
+    except Exception as err:  # no initdb, no postgres user, no permission
+        pytest.skip(f"no PostgreSQL at {SERVER} ({why}), and none could be started: {err}")
+    yield cluster.url
+    cluster.remove()
+
+
+@pytest.fixture
+def pg_url(pg_server: str) -> Iterator[str]:
+    with database(pg_server) as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
+    server = ChromaServer(tmp_path_factory.mktemp("chroma") / "data").start()
+    yield server
+    server.kill()

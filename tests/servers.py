@@ -111,10 +111,13 @@ def fn_index(session: httpx.Client, fn: str) -> int:
     return next(i for i, d in enumerate(deps) if d.get("api_name") == fn)
 
 
-def call(session: httpx.Client, fn: str, data: list[Any]) -> dict[str, Any]:
-    """Run one of the app's events through the queue by its index, as the page does."""
+def call(
+    session: httpx.Client, fn: str, data: list[Any], session_hash: str | None = None
+) -> dict[str, Any]:
+    """Run one of the app's events through the queue by its index, as the page does; events
+    of one page share its `session_hash` (a choice offered by one is valid in the next)."""
     index = fn_index(session, fn)
-    session_hash = uuid.uuid4().hex[:10]
+    session_hash = session_hash or uuid.uuid4().hex[:10]
     body = {"data": data, "fn_index": index, "session_hash": session_hash}
     assert session.post("/gradio_api/queue/join", json=body).is_success
     with session.stream("GET", f"/gradio_api/queue/data?session_hash={session_hash}") as events:

@@ -8,7 +8,6 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,37 +17,12 @@ from rag.engine import Engine
 from rag.errors import StoreError
 from rag.index import Filters
 
+from . import postgres
 from .conftest import FACTS, make_settings
-from .postgres import SERVER, Cluster, database, reachable
+from .postgres import Cluster
 from .servers import ChromaServer
 
-
-@pytest.fixture(scope="module")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The PostgreSQL on 127.0.0.1:5432, else a throwaway cluster, else a skip saying why."""
-    why = reachable(SERVER)
-    if why is None:
-        yield SERVER
-        return
-    try:
-        cluster = Cluster().init()
-    except Exception as err:  # no initdb, no postgres user, no permission
-        pytest.skip(f"no PostgreSQL at {SERVER} ({why}), and none could be started: {err}")
-    yield cluster.url
-    cluster.remove()
-
-
-@pytest.fixture
-def pg_url(pg_server: str) -> Iterator[str]:
-    with database(pg_server) as url:
-        yield url
-
-
-@pytest.fixture(scope="module")
-def chroma(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ChromaServer]:
-    server = ChromaServer(tmp_path_factory.mktemp("chroma") / "data").start()
-    yield server
-    server.kill()
+pg_server, pg_url, chroma = postgres.pg_server, postgres.pg_url, postgres.chroma  # fixtures
 
 
 def replica(

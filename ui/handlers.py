@@ -17,7 +17,7 @@ import gradio as gr
 from rag.errors import RagError
 from rag.text import strip_markers
 from rag.types import Answer
-from ui.inputs import make_filters, parse_day, stage_uploads
+from ui.inputs import make_filters, parse_day, stage_uploads, uploaded_articles
 from ui.render import (
     Turn,
     clip,
@@ -132,12 +132,14 @@ class Handlers:
         lines = [f"Refused {r}" for r in refused]
         if saved:
             progress(0.1, desc="Indexing")
-            lines = self._ingest() + lines
+            lines = self._ingest(uploaded_articles(saved, self.uploads)) + lines
         return ("\n".join(lines), *self.library(), None)
 
-    def _ingest(self) -> list[str]:
+    def _ingest(self, paths: list[Path]) -> list[str]:
+        if not paths:
+            return ["Nothing to index: a metadata file (.meta.json) needs its article beside it."]
         try:
-            report = self.engine.ingest([self.uploads], progress=True)
+            report = self.engine.ingest(list(paths), progress=True)
         except RagError as err:
             return [f"Could not add the files: {err}"]
         except Exception as err:  # keep tracebacks in the log, not in the page

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from rag.errors import RagError
-from rag.ingest import SUPPORTED
+from rag.ingest import SUPPORTED, is_sidecar
 from rag.retrieve import Filters
 
 UPLOAD_TYPES = tuple(sorted(SUPPORTED))  # what the ingester reads, in the order its errors list
@@ -81,3 +81,21 @@ def stage_uploads(files: Sequence[str], dest: Path) -> tuple[list[str], list[str
         shutil.copyfile(src, dest / name)
         saved.append(name)
     return saved, refused
+
+
+def uploaded_articles(saved: Sequence[str], folder: Path) -> list[Path]:
+    """The article files an upload touches: each saved article, and the article beside each
+    saved sidecar (`story.meta.json` -> `story.txt`), so that only they are ingested.
+
+    subtle: not the whole uploads folder: with several replicas sharing one library, a file
+    left in this replica's folder after another replica removed its article would come back.
+    """
+    out: set[Path] = set()
+    for name in saved:
+        path = folder / name
+        if not is_sidecar(path):
+            out.add(path)
+            continue
+        stem = name[: -len(".meta.json")]
+        out.update(p for p in folder.iterdir() if p.stem == stem and not is_sidecar(p))
+    return sorted(out)
