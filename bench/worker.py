@@ -33,10 +33,14 @@ def percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def settings_for(a: dict[str, Any]) -> Settings:
-    """The step's settings: RAG_* from the environment, then the step's index, encoder and
-    (for query steps) answer model."""
+    """The step's settings: RAG_* from the environment, then the step's index (a folder, or a
+    database and a Chroma server), encoder and (for query steps) answer model."""
     extra = {"answer_model": a["answer_model"]} if a.get("answer_model") else {}
-    return Settings(index_dir=Path(a["index"]), encoder=a["encoder"], chroma_url=None, **extra)
+    if a.get("database_url"):  # the records in PostgreSQL, the vectors in a Chroma server
+        extra.update(database_url=a["database_url"], collection=a["collection"])
+    return Settings(
+        index_dir=Path(a["index"]), encoder=a["encoder"], chroma_url=a.get("chroma_url"), **extra
+    )
 
 
 class RandomVectors:
