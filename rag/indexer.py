@@ -194,8 +194,9 @@ class _Ingest:
             )
             i += n
         with self.report.timed("store"):
-            self.store.write_articles(writes)
-        for p in self.pending:
+            twins = dict(self.store.write_articles(writes, self.known.keys() | self.seen))
+        self.report.duplicates += sorted(twins.items())
+        for p in (p for p in self.pending if p.article.doc_id not in twins):
             self.report.chunks += len(p.chunks)
             self.report.chars += len(p.article.text)
             bucket = self.report.updated if p.article.doc_id in self.known else self.report.added

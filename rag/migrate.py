@@ -127,7 +127,7 @@ def _copy(
         )
         report.copied.append(doc_id)
         report.chunks += len(ids)
-    target.write_articles(writes)
+    target.write_articles(writes, whole.hashes.keys())
     batch = set(doc_ids)
     rows = [r for r in whole.signatures if r[0] in batch]
     target.stories.write(rows)

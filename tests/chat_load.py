@@ -1,11 +1,17 @@
 """Chat sessions against a real `rag serve` while articles are uploaded and ingested -> figures.
 
     python -m tests.chat_load --sessions 20 --seconds 60
+    python -m tests.chat_load --replicas 2 --database-url postgresql://postgres@127.0.0.1/test
 
 builds an index of tests/data in a temporary folder, starts `rag serve` on a free port, runs
 N gradio_client sessions asking in a loop, and meanwhile uploads batches of new articles
 through the Library's own upload and ingest events until the time is up. Every answer is
 checked for the `rag ask --json` contract. Prints one JSON object of figures.
+
+With --database-url, the library lives in a new database on that PostgreSQL server (dropped
+afterwards) and a `chroma run` of its own, served by --replicas `rag serve` processes, each
+with an empty index folder of its own; the sessions are dealt out among them in turn and the
+uploads go to the first.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -186,14 +192,59 @@ def served_index(workdir: Path) -> Iterator[str]:
         log.close()
 
 
-def run_load(url: str, sessions: int, seconds: float, per_batch: int = 10) -> Figures:
+@contextmanager
+def served_replicas(workdir: Path, replicas: int, server: str) -> Iterator[list[str]]:
+    """tests/data indexed into a new database on `server` and a `chroma run`, served by
+    `replicas` processes with index folders of their own; yields their URLs."""
+    from .postgres import database
+    from .servers import ChromaServer
+
+    chroma = ChromaServer(workdir / "chroma").start()
+    try:
+        with database(server) as url, ExitStack() as stack:
+            env = {**os.environ, "RAG_DATABASE_URL": url, "RAG_CHROMA_URL": chroma.url}
+            env["HF_HUB_OFFLINE"] = "1"
+            rag = [sys.executable, "-m", "rag"]
+            built = subprocess.run(
+                [*rag, "ingest", str(DATA)],
+                env={**env, "RAG_INDEX_DIR": str(workdir / "r0")},
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if built.returncode != 0:
+                raise RuntimeError(built.stderr)
+            urls = []
+            for i in range(replicas):
+                port = free_port()
+                log = stack.enter_context((workdir / f"serve{i}.log").open("wb"))
+                proc = subprocess.Popen(
+                    [*rag, "serve", "--port", str(port)],
+                    env={**env, "RAG_INDEX_DIR": str(workdir / f"r{i}")},
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                )
+                stack.callback(proc.wait, 30)
+                stack.callback(proc.terminate)
+                wait_http(f"http://127.0.0.1:{port}/config", proc, timeout=300)
+                urls.append(f"http://127.0.0.1:{port}/")
+            yield urls
+    finally:
+        chroma.kill()
+
+
+def run_load(url: str | list[str], sessions: int, seconds: float, per_batch: int = 10) -> Figures:
+    """Sessions dealt out among the servers in turn; uploads to the first."""
+    urls = [url] if isinstance(url, str) else url
     figures = Figures(sessions, seconds)
     deadline = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=chat_session, args=(url, deadline, figures, i))
+        threading.Thread(target=chat_session, args=(urls[i % len(urls)], deadline, figures, i))
         for i in range(sessions)
     ]
-    threads.append(threading.Thread(target=ingest_loop, args=(url, deadline, figures, per_batch)))
+    threads.append(
+        threading.Thread(target=ingest_loop, args=(urls[0], deadline, figures, per_batch))
+    )
     for t in threads:
         t.start()
     for t in threads:
@@ -206,12 +257,21 @@ def main() -> None:
     parser.add_argument("--sessions", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--per-batch", type=int, default=10, help="articles per upload")
+    parser.add_argument("--database-url", help="a PostgreSQL server to hold the library")
+    parser.add_argument("--replicas", type=int, default=1, help="rag serve processes")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp, served_index(Path(tmp)) as url:
-        figures = run_load(url, args.sessions, args.seconds, args.per_batch)
-        with httpx.Client(base_url=url) as session:
+    if args.replicas > 1 and not args.database_url:
+        parser.error("--replicas above 1 needs --database-url (replicas share a database)")
+    with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
+        if args.database_url:
+            urls = stack.enter_context(served_replicas(Path(tmp), args.replicas, args.database_url))
+        else:
+            urls = [stack.enter_context(served_index(Path(tmp)))]
+        figures = run_load(urls, args.sessions, args.seconds, args.per_batch)
+        with httpx.Client(base_url=urls[0]) as session:
             info = session.get("/gradio_api/info").is_success
-    print(json.dumps({**figures.summary(), "api_info_ok": info}, indent=2))
+    out = {**figures.summary(), "replicas": len(urls), "api_info_ok": info}
+    print(json.dumps(out, indent=2))
 
 
 if __name__ == "__main__":

@@ -115,6 +115,30 @@ def test_two_replicas_share_one_library(
     assert b.store.article_count() == 1 and b.stats()["manifest"]["articles"] == 1
 
 
+def test_the_same_text_stored_meanwhile_by_another_replica_is_a_duplicate(
+    tmp_path: Path,
+    embedder: Embedder,
+    corpus: Path,
+    pg_url: str,
+    chroma: ChromaServer,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import shutil
+
+    a = replica(tmp_path, embedder, pg_url, chroma, "a")
+    b = replica(tmp_path, embedder, pg_url, chroma, "b")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    shutil.copy(corpus / "observatory.txt", copy / "telescope.txt")
+    a.ingest([corpus / "observatory.txt"])
+    # b looked before a's write landed: its snapshot of the library is empty
+    monkeypatch.setattr(type(b.store), "hashes", lambda self: {})
+    report = b.ingest([copy])
+    assert report.duplicates == [("telescope", "observatory")] and not report.added
+    assert [x["doc_id"] for x in b.store.articles()] == ["observatory"]
+    assert b.store.collection.count() == b.store.chunk_count()
+
+
 def _ingest_cli(env: dict[str, str], folder: Path) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "rag", "ingest", str(folder), "--json"],

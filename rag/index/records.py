@@ -112,6 +112,22 @@ class Records:
         if self.hook is not None:
             self.hook.insert(tx, it)
 
+    def twins(self, items: list[ArticleWrite]) -> dict[str, str]:
+        """doc_id -> the stored article with the same text under another id, for the items
+        that have one (not counting articles these items replace)."""
+        ours = {it.article.doc_id for it in items}
+        rows = self._rows_in(
+            "SELECT content_hash, doc_id FROM articles WHERE content_hash",
+            sorted({it.content_hash for it in items}),
+        )
+        stored = {h: d for h, d in sorted(rows) if d not in ours}
+        out = {}
+        for it in items:
+            twin = stored.get(it.content_hash)
+            if twin is not None:
+                out[it.article.doc_id] = twin
+        return out
+
     def delete(self, doc_id: str) -> int:
         """Remove one article's rows in one transaction; returns 1 if it was there, else 0."""
         with self.db.transaction() as tx:

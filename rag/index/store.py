@@ -14,7 +14,7 @@ the rest of rag uses.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -110,13 +110,20 @@ class Store:
 
     # -- writes -----------------------------------------------------------------------------
 
-    def write_articles(self, items: list[ArticleWrite]) -> None:
-        """Replace several articles at once: one Chroma upsert and one SQLite transaction.
+    def write_articles(
+        self, items: list[ArticleWrite], known: Collection[str] = ()
+    ) -> list[tuple[str, str]]:
+        """Replace several articles at once: one Chroma upsert and one database transaction.
 
-        Chroma is written first and SQLite commits last, so a crash in between leaves vectors
-        that `repair` drops (SQLite does not vouch for them).
+        Chroma is written first and the database commits last, so a crash in between leaves
+        vectors that `repair` drops (the database does not vouch for them). Returns (doc_id,
+        stored as) for each article left out because another process stored the same text
+        under another id since this one looked (replicas ingesting at once): articles in
+        `known` had been looked at, and are no reason to leave one out.
         """
         with self._lock, self.db.exclusive():  # one writer at a time, in every replica
+            twins = {d: t for d, t in self.records.twins(items).items() if t not in known}
+            items = [it for it in items if it.article.doc_id not in twins]
             stale = [
                 f"{it.article.doc_id}#{n}"
                 for it in items
@@ -125,6 +132,7 @@ class Store:
             self.vectors.upsert(items)
             self.vectors.delete(stale)
             self.records.write(items)
+        return sorted(twins.items())
 
     def delete_articles(self, doc_ids: Iterable[str]) -> int:
         """Remove articles from every part of the index; returns how many were removed."""
