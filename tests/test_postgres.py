@@ -233,3 +233,18 @@ def test_migrate_copies_an_embedded_index_without_embedding_again(
         assert cites(shared, question)[:1] == [doc]
         assert shared.ask(question).text == local.ask(question).text
     assert shared.store.entities(["observatory"]) == local.store.entities(["observatory"])
+
+
+def test_a_garbled_article_with_one_endless_word_is_stored(
+    tmp_path: Path, embedder: Embedder, pg_url: str, chroma: ChromaServer
+) -> None:
+    """PostgreSQL refuses a full-text term of 2 KB: such a run of letters is left out of the
+    terms, not the article out of the index."""
+    folder = tmp_path / "odd"
+    folder.mkdir()
+    (folder / "garbled.txt").write_text(
+        "Garbled wire copy\n\nThe Orrin Vale council met on Monday. " + "x" * 3000 + " ends.\n"
+    )
+    engine = replica(tmp_path, embedder, pg_url, chroma, "a")
+    assert engine.ingest([folder]).added == ["garbled"]
+    assert engine.store.lexical("Orrin Vale council", 3, None)[0].startswith("garbled#")

@@ -18,6 +18,9 @@ if TYPE_CHECKING:
 
 #: ts_rank_cd normalisation: 1 divides by 1 + log(length), so long chunks don't win on bulk.
 NORMALISATION = 1
+#: Longer terms are left out: PostgreSQL refuses a lexeme of 2 KB or more (a run of letters
+#: with no space in a garbled text), and no question would name one.
+MAX_TERM = 200
 
 
 def _lexeme(term: str) -> str:
@@ -37,7 +40,8 @@ def tsvector(text: str) -> str:
     """
     at: dict[str, list[int]] = {}
     for i, term in enumerate(terms(text)[:16383], start=1):  # positions stop at 16,383
-        at.setdefault(term, []).append(i)
+        if len(term) <= MAX_TERM:
+            at.setdefault(term, []).append(i)
     return " ".join(f"{_lexeme(t)}:{','.join(map(str, p))}" for t, p in at.items())
 
 
@@ -47,7 +51,7 @@ def tsquery(query: str) -> str | None:
     >>> tsquery("Who sank the ships?")
     "'sank' | 'ship'"
     """
-    found = list(dict.fromkeys(terms(query)))
+    found = [t for t in dict.fromkeys(terms(query)) if len(t) <= MAX_TERM]
     return " | ".join(map(_lexeme, found)) if found else None
 
 
