@@ -88,7 +88,7 @@ def main() -> None:
         args.datasets / "realtimeqa" / args.year, work / "rtqa", args.questions or 10**6
     )
     questions = [q for q in questions if q["gold"]]
-    local = Engine(Settings(index_dir=work / "index"))
+    local = Engine(Settings(index_dir=work / "index", chroma_url=None, database_url=None))
     t0 = time.perf_counter()
     local.ingest([corpus])
     ingest_s = time.perf_counter() - t0

@@ -37,9 +37,13 @@ def settings_for(a: dict[str, Any]) -> Settings:
     database and a Chroma server), encoder and (for query steps) answer model."""
     extra = {"answer_model": a["answer_model"]} if a.get("answer_model") else {}
     if a.get("database_url"):  # the records in PostgreSQL, the vectors in a Chroma server
-        extra.update(database_url=a["database_url"], collection=a["collection"])
+        extra.update(collection=a["collection"])
     return Settings(
-        index_dir=Path(a["index"]), encoder=a["encoder"], chroma_url=a.get("chroma_url"), **extra
+        index_dir=Path(a["index"]),
+        encoder=a["encoder"],
+        chroma_url=a.get("chroma_url"),
+        database_url=a.get("database_url"),
+        **extra,
     )
 
 

@@ -224,7 +224,7 @@ def run_eval(
     if not corpus.exists():
         raise RagError(f"corpus {corpus} does not exist — pass --corpus DIR")
     items = load_set(Path(eval_set), limit)
-    update: dict[str, Any] = {"chroma_url": None}
+    update: dict[str, Any] = {"chroma_url": None, "database_url": None}  # never a shared one
     if top_k is not None:
         update["top_k"] = top_k
     if backend is not None:
