@@ -33,7 +33,7 @@ from typing import Any
 
 import httpx
 
-from .servers import call, file_data, free_port, upload, wait_http
+from .servers import call, file_data, rag_serve, upload
 
 DATA = Path(__file__).parent / "data"
 # (question, words its answer must contain; None: it must abstain)
@@ -178,18 +178,8 @@ def served_index(workdir: Path) -> Iterator[str]:
     )
     if built.returncode != 0:
         raise RuntimeError(built.stderr)
-    port = free_port()
-    log = (workdir / "serve.log").open("wb")
-    proc = subprocess.Popen(
-        [*rag, "serve", "--port", str(port)], env=env, stdout=log, stderr=subprocess.STDOUT
-    )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/config", proc, timeout=300)
-        yield f"http://127.0.0.1:{port}/"
-    finally:
-        proc.terminate()
-        proc.wait(30)
-        log.close()
+    with rag_serve(env, workdir / "serve.log") as url:
+        yield url + "/"
 
 
 @contextmanager
@@ -214,20 +204,13 @@ def served_replicas(workdir: Path, replicas: int, server: str) -> Iterator[list[
             )
             if built.returncode != 0:
                 raise RuntimeError(built.stderr)
-            urls = []
-            for i in range(replicas):
-                port = free_port()
-                log = stack.enter_context((workdir / f"serve{i}.log").open("wb"))
-                proc = subprocess.Popen(
-                    [*rag, "serve", "--port", str(port)],
-                    env={**env, "RAG_INDEX_DIR": str(workdir / f"r{i}")},
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-                stack.callback(proc.wait, 30)
-                stack.callback(proc.terminate)
-                wait_http(f"http://127.0.0.1:{port}/config", proc, timeout=300)
-                urls.append(f"http://127.0.0.1:{port}/")
+            urls = [
+                stack.enter_context(
+                    rag_serve({**env, "RAG_INDEX_DIR": str(workdir / f"r{i}")},
+                              workdir / f"serve{i}.log")
+                ) + "/"
+                for i in range(replicas)
+            ]  # fmt: skip
             yield urls
     finally:
         chroma.kill()

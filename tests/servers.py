@@ -95,6 +95,25 @@ def llama_cpp_server(gguf: Path, log: Path) -> Iterator[str]:
         proc.wait(timeout=30)
 
 
+@contextmanager
+def rag_serve(env: dict[str, str], log: Path) -> Iterator[str]:
+    """`rag serve` on a free port with this environment; yields its URL (no trailing /)."""
+    port = free_port()
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "rag", "serve", "--port", str(port)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_http(f"http://127.0.0.1:{port}/config", proc, timeout=300)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
 # ---------- driving a served app over raw HTTP, as the page does ----------
 
 

@@ -8,8 +8,7 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,7 @@ import pytest
 
 from . import postgres
 from .chat_load import DATA
-from .servers import ChromaServer, call, file_data, free_port, upload, wait_http
+from .servers import ChromaServer, call, file_data, rag_serve, upload
 
 pytestmark = [
     pytest.mark.slow,
@@ -32,24 +31,6 @@ NEW = (
     "She won 2,311 votes, ahead of two other candidates.\n"
 )
 QUESTION = "Who did Orrin Vale elect as mayor?"
-
-
-@contextmanager
-def serve(env: dict[str, str], log: Path) -> Iterator[str]:
-    port = free_port()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rag", "serve", "--port", str(port)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    try:
-        wait_http(f"http://127.0.0.1:{port}/config", proc, timeout=300)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(30)
 
 
 def ask(url: str, question: str) -> dict[str, object]:
@@ -89,7 +70,7 @@ def test_an_upload_through_one_replica_is_answered_by_the_other(
     assert built.returncode == 0, built.stderr
     with ExitStack() as stack:
         a, b = (
-            stack.enter_context(serve(e, tmp_path / f"serve{i}.log")) for i, e in enumerate(env)
+            stack.enter_context(rag_serve(e, tmp_path / f"serve{i}.log")) for i, e in enumerate(env)
         )
         assert ask(b, QUESTION)["abstained"]
         with httpx.Client(base_url=a, timeout=300) as session:
