@@ -79,6 +79,34 @@ def test_full_text_search_ranks_the_chunk_that_has_the_words(
     assert "'whitlow'" in str(row[0])
 
 
+def test_full_text_ranks_as_bm25s_does_before_and_after_a_removal(
+    tmp_path: Path, embedder: Embedder, corpus: Path, pg_url: str, chroma: ChromaServer
+) -> None:
+    """BM25 computed in SQL from term_df and fulltext_totals, against bm25s on the same chunks."""
+    shared = replica(tmp_path, embedder, pg_url, chroma, "a")
+    local = Engine(make_settings(tmp_path / "local"), embedder)
+    for engine in (shared, local):
+        engine.ingest([corpus])
+    queries = [q for q, _, _ in FACTS] + ["council staff week vote", "museum clock shed garden"]
+
+    def same() -> None:
+        for q in queries:
+            assert shared.store.lexical(q, 5, None) == local.store.lexical(q, 5, None), q
+        recount = shared.store.db.rows(
+            "SELECT lexeme, count(*) FROM chunk_terms, unnest(tsvector_to_array(terms)) lexeme "
+            "GROUP BY lexeme ORDER BY lexeme"
+        )
+        kept = shared.store.db.rows("SELECT term, df FROM term_df WHERE df > 0 ORDER BY term")
+        assert kept == recount
+        totals = shared.store.db.one("SELECT chunks FROM fulltext_totals")
+        assert totals[0] == shared.store.chunk_count()
+
+    same()
+    for engine in (shared, local):
+        engine.remove(["feeds/wire/0"])
+    same()
+
+
 def test_migrations_run_once_and_a_newer_schema_is_refused(
     tmp_path: Path, embedder: Embedder, pg_url: str, chroma: ChromaServer
 ) -> None:

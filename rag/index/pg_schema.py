@@ -54,6 +54,21 @@ CREATE INDEX chunk_terms_doc ON chunk_terms(doc_id);
 CREATE INDEX chunk_terms_gin ON chunk_terms USING GIN (terms);
 """,
     ),
+    (
+        3,
+        "BM25 statistics: each chunk's length, each term's document frequency, the totals",
+        """
+ALTER TABLE chunk_terms ADD COLUMN n_terms INTEGER NOT NULL DEFAULT 0;
+UPDATE chunk_terms SET n_terms = (SELECT COALESCE(sum(cardinality(positions)), 0)
+    FROM unnest(terms));
+CREATE TABLE term_df (term TEXT COLLATE "C" PRIMARY KEY, df INTEGER NOT NULL);
+INSERT INTO term_df SELECT lexeme, count(*) FROM chunk_terms,
+    unnest(tsvector_to_array(terms)) AS lexeme GROUP BY lexeme;
+CREATE TABLE fulltext_totals (
+    id INTEGER PRIMARY KEY CHECK (id = 1), chunks BIGINT NOT NULL, terms BIGINT NOT NULL);
+INSERT INTO fulltext_totals SELECT 1, count(*), COALESCE(sum(n_terms), 0) FROM chunk_terms;
+""",
+    ),
 ]
 
 #: The schema version this code writes and reads.
