@@ -94,13 +94,14 @@ class FullText:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    def insert(self, tx: Writer, it: ArticleWrite) -> None:
-        title = it.article.title
+    def insert(self, tx: Writer, items: list[ArticleWrite]) -> None:
+        """Rows for these articles' chunks (their old ones deleted first), and their counts."""
         rows = []
-        for c in it.chunks:
-            every = terms(embed_text(title, c.text))
-            found = positions(every)
-            rows.append((c.chunk_id, c.doc_id, tsvector(found), len(every), list(found)))
+        for it in items:
+            for c in it.chunks:
+                every = terms(embed_text(it.article.title, c.text))
+                found = positions(every)
+                rows.append((c.chunk_id, c.doc_id, tsvector(found), len(every), list(found)))
         if not rows:
             return
         tx.executemany(
@@ -117,20 +118,21 @@ class FullText:
             (len(rows), sum(r[3] for r in rows)),
         )
 
-    def delete(self, tx: Writer, doc_id: str) -> None:
+    def delete(self, tx: Writer, doc_ids: list[str]) -> None:
+        """These articles' rows, and their counts (three statements for a whole batch)."""
         tx.execute(
             "UPDATE term_df SET df = term_df.df - d.n FROM (SELECT lexeme, count(*) AS n "
-            "FROM chunk_terms, unnest(tsvector_to_array(terms)) AS lexeme WHERE doc_id = ? "
-            "GROUP BY lexeme) AS d WHERE term_df.term = d.lexeme",
-            (doc_id,),
+            "FROM chunk_terms, unnest(tsvector_to_array(terms)) AS lexeme "
+            "WHERE doc_id = ANY(?) GROUP BY lexeme) AS d WHERE term_df.term = d.lexeme",
+            (doc_ids,),
         )
         tx.execute(
             "UPDATE fulltext_totals SET chunks = chunks - gone.c, terms = terms - gone.t FROM "
             "(SELECT count(*) AS c, COALESCE(sum(n_terms), 0) AS t FROM chunk_terms "
-            "WHERE doc_id = ?) AS gone",
-            (doc_id,),
+            "WHERE doc_id = ANY(?)) AS gone",
+            (doc_ids,),
         )
-        tx.execute("DELETE FROM chunk_terms WHERE doc_id=?", (doc_id,))
+        tx.execute("DELETE FROM chunk_terms WHERE doc_id = ANY(?)", (doc_ids,))
 
     def search(self, query: str, n: int, allowed: set[str] | None) -> list[str]:
         """Chunk ids by BM25 score, best first; `allowed` restricts to those doc_ids."""

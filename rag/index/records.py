@@ -32,9 +32,9 @@ class ChunkKey(NamedTuple):
 class RowHook(Protocol):
     """Rows kept beside an article's (its chunks' full-text terms in PostgreSQL)."""
 
-    def insert(self, tx: Writer, it: ArticleWrite) -> None: ...
+    def insert(self, tx: Writer, items: list[ArticleWrite]) -> None: ...
 
-    def delete(self, tx: Writer, doc_id: str) -> None: ...
+    def delete(self, tx: Writer, doc_ids: list[str]) -> None: ...
 
 
 class Records:
@@ -63,8 +63,12 @@ class Records:
     def write(self, items: list[ArticleWrite]) -> None:
         """Replace these articles' rows in one transaction."""
         with self.db.transaction() as tx:
+            if self.hook is not None:
+                self.hook.delete(tx, [it.article.doc_id for it in items])
             for it in items:
                 self._write_rows(tx, it)
+            if self.hook is not None:
+                self.hook.insert(tx, items)
             self._bump(tx)
 
     def _write_rows(self, tx: Writer, it: ArticleWrite) -> None:
@@ -109,8 +113,6 @@ class Records:
                 ],
             )
         entity_rows.insert(tx, article.doc_id, it.entities)
-        if self.hook is not None:
-            self.hook.insert(tx, it)
 
     def twins(self, items: list[ArticleWrite]) -> dict[str, str]:
         """doc_id -> the stored article with the same text under another id, for the items
@@ -131,14 +133,14 @@ class Records:
     def delete(self, doc_id: str) -> int:
         """Remove one article's rows in one transaction; returns 1 if it was there, else 0."""
         with self.db.transaction() as tx:
+            if self.hook is not None:
+                self.hook.delete(tx, [doc_id])
             removed = self._delete_rows(tx, doc_id)
             self._bump(tx)
         return removed
 
     def _delete_rows(self, tx: Writer, doc_id: str) -> int:
         entity_rows.delete(tx, doc_id)
-        if self.hook is not None:
-            self.hook.delete(tx, doc_id)
         tx.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
         tx.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
         tx.execute("DELETE FROM stories WHERE doc_id=?", (doc_id,))  # the others keep theirs
