@@ -78,9 +78,15 @@ def main() -> None:
     parser.add_argument(
         "--work", type=Path, help="a folder of an earlier run: its embedded index is reused"
     )
+    parser.add_argument("--candidates", type=int, help="chunks PostgreSQL scores at most")
     args = parser.parse_args()
 
     import psycopg
+
+    from rag.index import fulltext
+
+    if args.candidates:
+        fulltext.CANDIDATES = args.candidates
 
     from bench.run import rtqa_slice
     from rag.migrate import migrate
@@ -114,6 +120,7 @@ def main() -> None:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     result = {
         "year": args.year,
+        "candidates": fulltext.CANDIDATES,
         "questions": len(questions),
         "articles": copied.articles,
         "chunks": copied.chunks,

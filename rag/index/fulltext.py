@@ -30,7 +30,7 @@ K1, B = 1.5, 0.75  # bm25s's defaults
 #: Chunks a query scores at most, about: the rarest terms choose the candidates until their
 #: chunks reach this many, the others only add to those chunks' scores. A chunk holding only
 #: the question's commonest words (in every other chunk) is then not listed.
-CANDIDATES = 20_000
+CANDIDATES = 5_000
 
 #: Each candidate's tsvector is cut down to the question's terms (setweight marks them, ts_filter
 #: keeps them), whose positions count their occurrences.
