@@ -50,14 +50,16 @@ def database_mb(url: str) -> float:
     return float(row[0]) / 1e6 if row else 0.0
 
 
-def run_size(n: int, work: Path, server: str, questions: int) -> list[dict[str, Any]]:
+def run_size(
+    n: int, work: Path, server: str, questions: int, stores: list[str]
+) -> list[dict[str, Any]]:
     from bench.synthetic import write_corpus
 
     corpus = work / f"synthetic-{n}"
     asked = write_corpus(corpus, n)
     picked = [{"question": q["question"], "gold": [q["doc"]]} for q in asked[:: n // questions]]
     rows = []
-    for store in ("sqlite", "postgresql"):
+    for store in stores:
         args: dict[str, Any] = {
             "corpus": str(corpus),
             "index": str(work / f"{store}-{n}"),
@@ -123,11 +125,12 @@ def main() -> None:
     parser.add_argument("--chunks", default="100000", help="comma-separated corpus sizes")
     parser.add_argument("--database-url", default="postgresql://postgres@127.0.0.1:5432/test")
     parser.add_argument("--questions", type=int, default=40)
+    parser.add_argument("--stores", default="sqlite,postgresql")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="deployment-"))
     rows = []
     for n in (int(x) for x in args.chunks.split(",")):
-        rows += run_size(n, work, args.database_url, args.questions)
+        rows += run_size(n, work, args.database_url, args.questions, args.stores.split(","))
     (ROOT / "bench" / "results").mkdir(exist_ok=True)
     (ROOT / "bench" / "results" / "deployment.json").write_text(json.dumps(rows, indent=2))
     print(json.dumps(rows, indent=2))

@@ -4,6 +4,7 @@ restart, and `rag migrate` from an embedded index."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -254,8 +255,15 @@ def test_migrate_copies_an_embedded_index_without_embedding_again(
     first = migrate(settings, pg_url)
     assert len(first.copied) == 8 and first.skipped == 0
     assert first.chunks == local.store.chunk_count()
-    second = migrate(settings, pg_url)
-    assert not second.copied and second.skipped == 8
+    # the command: a second run copies nothing and says so
+    env = {**os.environ, "RAG_INDEX_DIR": str(settings.index_dir), "RAG_CHROMA_URL": chroma.url}
+    cli = [sys.executable, "-m", "rag", "migrate", "--to"]
+    second = subprocess.run([*cli, pg_url, "--json"], env=env, capture_output=True, text=True)
+    assert second.returncode == 0, second.stderr
+    counts = json.loads(second.stdout)
+    assert counts["copied"] == 0 and counts["skipped"] == counts["articles"] == 8
+    bad = subprocess.run([*cli, "mysql://db/x"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1 and bad.stderr.startswith("error: --to 'mysql://db/x' is not")
     monkeypatch.undo()
     for question, doc, _ in FACTS:
         assert cites(shared, question)[:1] == [doc]

@@ -37,7 +37,7 @@ def backfill(db: Writer, found: dict[str, tuple[str, list[Entity]]]) -> None:
     for doc_id, (content, ents) in found.items():
         fresh = db.execute(
             "SELECT 1 FROM articles WHERE doc_id=? AND content_hash=? "
-            "AND doc_id NOT IN (SELECT doc_id FROM entity_docs)",
+            "AND NOT EXISTS (SELECT 1 FROM entity_docs e WHERE e.doc_id = articles.doc_id)",
             (doc_id, content),
         ).fetchone()
         if fresh:
@@ -71,7 +71,8 @@ def entity_docs(records: Records, labels: frozenset[str]) -> list[tuple[str, str
 def without_entities(records: Records) -> list[str]:
     """Doc ids of articles never read for entities (RAG_ENTITIES=false, or an older index)."""
     rows = records._rows(
-        "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM entity_docs) "
+        "SELECT doc_id FROM articles a WHERE NOT EXISTS "
+        "(SELECT 1 FROM entity_docs e WHERE e.doc_id = a.doc_id) "
         "ORDER BY doc_id"
     )
     return [r[0] for r in rows]

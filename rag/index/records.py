@@ -303,7 +303,8 @@ class Records:
     def without_article_vectors(self) -> list[str]:
         """Doc ids of articles stored before article vectors existed (a schema-2 index)."""
         rows = self._rows(
-            "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM article_vectors) "
+            "SELECT doc_id FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM article_vectors v WHERE v.doc_id = a.doc_id) "
             "ORDER BY doc_id"
         )
         return [r[0] for r in rows]

@@ -36,7 +36,8 @@ class StoryRecords:
         """Doc ids of articles without a story yet, earliest published first (they found
         the stories later copies join)."""
         rows = self.records._rows(
-            "SELECT doc_id FROM articles WHERE doc_id NOT IN (SELECT doc_id FROM stories) "
+            "SELECT doc_id FROM articles a WHERE NOT EXISTS "
+            "(SELECT 1 FROM stories s WHERE s.doc_id = a.doc_id) "
             "ORDER BY published IS NULL, published, length(text) DESC, doc_id"
         )
         return [r[0] for r in rows]
