@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from ..types import Entity
@@ -15,20 +14,22 @@ if TYPE_CHECKING:
 # entities, so an article with no entity is told apart from one stored with RAG_ENTITIES=false.
 
 
-def insert(db: Writer, doc_id: str, entities: Iterable[Entity] | None) -> None:
-    """Store an article's entities (None: it was not read for them, nothing is stored)."""
-    if entities is None:
-        return
+def insert(db: Writer, found: list[tuple[str, list[Entity] | None]]) -> None:
+    """Store articles' entities: (doc_id, entities; None: not read for them, nothing stored)."""
+    read = [(d, ents) for d, ents in found if ents is not None]
     db.executemany(
         "INSERT INTO sentence_entities VALUES (?,?,?,?,?)",
-        [(doc_id, e.start, e.end, e.label, e.text) for e in entities],
+        [(d, e.start, e.end, e.label, e.text) for d, ents in read for e in ents],
     )
-    db.execute("INSERT INTO entity_docs VALUES (?) ON CONFLICT DO NOTHING", (doc_id,))
+    db.executemany(
+        "INSERT INTO entity_docs VALUES (?) ON CONFLICT DO NOTHING", [(d,) for d, _ in read]
+    )
 
 
-def delete(db: Writer, doc_id: str) -> None:
-    db.execute("DELETE FROM sentence_entities WHERE doc_id=?", (doc_id,))
-    db.execute("DELETE FROM entity_docs WHERE doc_id=?", (doc_id,))
+def delete(db: Writer, keys: list[tuple[str]]) -> None:
+    """The entity rows of these articles: [(doc_id,), ...]."""
+    db.executemany("DELETE FROM sentence_entities WHERE doc_id=?", keys)
+    db.executemany("DELETE FROM entity_docs WHERE doc_id=?", keys)
 
 
 def backfill(db: Writer, found: dict[str, tuple[str, list[Entity]]]) -> None:
@@ -41,7 +42,7 @@ def backfill(db: Writer, found: dict[str, tuple[str, list[Entity]]]) -> None:
             (doc_id, content),
         ).fetchone()
         if fresh:
-            insert(db, doc_id, ents)
+            insert(db, [(doc_id, ents)])
 
 
 # -- reads (through the records' one connection and lock) -------------------------------------

@@ -19,6 +19,12 @@ from .db import Database, Writer
 SENTENCE_VECTORS = "float16"
 
 
+def _article_row(it: ArticleWrite) -> tuple[object, ...]:
+    a = it.article
+    return (a.doc_id, a.title, a.source, a.published, a.url, a.author, a.path, it.root,
+            it.content_hash, it.record_hash, a.text, len(it.chunks), time.time())  # fmt: skip
+
+
 class ChunkKey(NamedTuple):
     """A chunk and what its text derives from: its article's record hash and its span."""
 
@@ -61,58 +67,47 @@ class Records:
     # -- writes -----------------------------------------------------------------------------
 
     def write(self, items: list[ArticleWrite]) -> None:
-        """Replace these articles' rows in one transaction."""
+        """Replace these articles' rows in one transaction, a statement per table for the
+        whole batch (PostgreSQL pays a round trip per statement)."""
+        ids = [it.article.doc_id for it in items]
         with self.db.transaction() as tx:
             if self.hook is not None:
-                self.hook.delete(tx, [it.article.doc_id for it in items])
-            for it in items:
-                self._write_rows(tx, it)
-            if self.hook is not None:
-                self.hook.insert(tx, items)
-            self._bump(tx)
-
-    def _write_rows(self, tx: Writer, it: ArticleWrite) -> None:
-        article, chunks = it.article, it.chunks
-        self._delete_rows(tx, article.doc_id)
-        tx.execute(
-            "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                article.doc_id,
-                article.title,
-                article.source,
-                article.published,
-                article.url,
-                article.author,
-                article.path,
-                it.root,
-                it.content_hash,
-                it.record_hash,
-                article.text,
-                len(chunks),
-                time.time(),
-            ),
-        )
-        tx.executemany(
-            "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
-            [
-                (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end, json.dumps(c.sentences))
-                for c in chunks
-            ],
-        )
-        if it.article_vector is not None:
-            tx.execute(
-                "INSERT INTO article_vectors VALUES (?,?)",
-                (article.doc_id, np.asarray(it.article_vector, dtype=np.float16).tobytes()),
+                self.hook.delete(tx, ids)
+            self._delete_rows(tx, ids)
+            tx.executemany("DELETE FROM articles WHERE doc_id=?", [(d,) for d in ids])
+            tx.executemany(
+                "INSERT INTO articles VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [_article_row(it) for it in items],
             )
-        if it.sentence_vectors is not None:
+            tx.executemany(
+                "INSERT INTO chunks VALUES (?,?,?,?,?,?)",
+                [
+                    (c.chunk_id, c.doc_id, c.n, c.char_start, c.char_end, json.dumps(c.sentences))
+                    for it in items
+                    for c in it.chunks
+                ],
+            )
+            tx.executemany(
+                "INSERT INTO article_vectors VALUES (?,?)",
+                [
+                    (it.article.doc_id, np.asarray(it.article_vector, np.float16).tobytes())
+                    for it in items
+                    if it.article_vector is not None
+                ],
+            )
             tx.executemany(
                 "INSERT INTO sentence_vectors VALUES (?,?,?)",
                 [
                     (c.chunk_id, c.doc_id, v.astype(np.float16).tobytes())
-                    for c, v in zip(chunks, it.sentence_vectors, strict=True)
+                    for it in items
+                    if it.sentence_vectors is not None
+                    for c, v in zip(it.chunks, it.sentence_vectors, strict=True)
                 ],
             )
-        entity_rows.insert(tx, article.doc_id, it.entities)
+            entity_rows.insert(tx, [(it.article.doc_id, it.entities) for it in items])
+            if self.hook is not None:
+                self.hook.insert(tx, items)
+            self._bump(tx)
 
     def twins(self, items: list[ArticleWrite]) -> dict[str, str]:
         """doc_id -> the stored article with the same text under another id, for the items
@@ -135,17 +130,18 @@ class Records:
         with self.db.transaction() as tx:
             if self.hook is not None:
                 self.hook.delete(tx, [doc_id])
-            removed = self._delete_rows(tx, doc_id)
+            self._delete_rows(tx, [doc_id])
+            removed = tx.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount
             self._bump(tx)
-        return removed
+        return int(removed)
 
-    def _delete_rows(self, tx: Writer, doc_id: str) -> int:
-        entity_rows.delete(tx, doc_id)
-        tx.execute("DELETE FROM sentence_vectors WHERE doc_id=?", (doc_id,))
-        tx.execute("DELETE FROM article_vectors WHERE doc_id=?", (doc_id,))
-        tx.execute("DELETE FROM stories WHERE doc_id=?", (doc_id,))  # the others keep theirs
-        tx.execute("DELETE FROM chunks WHERE doc_id=?", (doc_id,))
-        return int(tx.execute("DELETE FROM articles WHERE doc_id=?", (doc_id,)).rowcount)
+    def _delete_rows(self, tx: Writer, doc_ids: list[str]) -> None:
+        """Every row of these articles but the article's own."""
+        keys = [(d,) for d in doc_ids]
+        entity_rows.delete(tx, keys)
+        for table in ("sentence_vectors", "article_vectors", "stories", "chunks"):
+            # a story's other copies keep their rows
+            tx.executemany(f"DELETE FROM {table} WHERE doc_id=?", keys)
 
     def _bump(self, tx: Writer) -> None:
         tx.execute(
