@@ -172,11 +172,13 @@ class Records:
 
     # -- reads ------------------------------------------------------------------------------
 
-    def chunk_count(self, doc_id: str | None = None) -> int:
-        if doc_id is None:
-            return int(self._one("SELECT COUNT(*) FROM chunks")[0])
-        row = self._one("SELECT n_chunks FROM articles WHERE doc_id=?", (doc_id,))
-        return int(row[0]) if row else 0
+    def chunk_count(self) -> int:
+        return int(self._one("SELECT COUNT(*) FROM chunks")[0])
+
+    def chunk_counts(self, doc_ids: list[str]) -> dict[str, int]:
+        """doc_id -> its stored chunk count, for those stored (one query for a batch)."""
+        rows = self._rows_in("SELECT doc_id, n_chunks FROM articles WHERE doc_id", doc_ids)
+        return {d: int(n) for d, n in rows}
 
     def article_count(self) -> int:
         return int(self._one("SELECT COUNT(*) FROM articles")[0])

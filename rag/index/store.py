@@ -124,10 +124,11 @@ class Store:
         with self._lock, self.db.exclusive():  # one writer at a time, in every replica
             twins = {d: t for d, t in self.records.twins(items).items() if t not in known}
             items = [it for it in items if it.article.doc_id not in twins]
+            stored = self.records.chunk_counts([it.article.doc_id for it in items])
             stale = [
                 f"{it.article.doc_id}#{n}"
                 for it in items
-                for n in range(len(it.chunks), self.records.chunk_count(it.article.doc_id))
+                for n in range(len(it.chunks), stored.get(it.article.doc_id, 0))
             ]
             self.vectors.upsert(items)
             self.vectors.delete(stale)
@@ -175,8 +176,8 @@ class Store:
     def generation(self) -> int:
         return self.records.generation
 
-    def chunk_count(self, doc_id: str | None = None) -> int:
-        return self.records.chunk_count(doc_id)
+    def chunk_count(self) -> int:
+        return self.records.chunk_count()
 
     def article_count(self) -> int:
         return self.records.article_count()

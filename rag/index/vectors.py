@@ -136,16 +136,18 @@ class Vectors:
             raise StoreError(f"Chroma {op} failed {self._where(err)}") from err
 
     def upsert(self, items: list[ArticleWrite]) -> None:
-        """Every chunk of these articles in one upsert (one per article cost ~10 ms a chunk)."""
+        """Every chunk of these articles in one upsert (one per article cost ~10 ms a chunk).
+
+        Vectors and their metadata only: the chunk texts live in the database, and Chroma's
+        own full-text index of them (never queried) cost 30% of the upsert time.
+        """
         ids: list[str] = []
         vectors: list[np.ndarray] = []
         metas: list[dict[str, Any]] = []
-        docs: list[str] = []
         for it in items:
             for c in it.chunks:
                 metas.append(_metadata(it, c))
                 ids.append(c.chunk_id)
-                docs.append(c.text)
             if it.chunks:
                 vectors.append(np.asarray(it.vectors, dtype=np.float32))
         if ids:
@@ -154,7 +156,6 @@ class Vectors:
                 ids=ids,
                 embeddings=np.concatenate(vectors),
                 metadatas=metas,
-                documents=docs,
             )
 
     def get(self, ids: list[str]) -> dict[str, np.ndarray]:
