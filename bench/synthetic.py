@@ -113,14 +113,20 @@ def article(i: int, rng: random.Random) -> tuple[dict[str, str], dict[str, str]]
     return record, question
 
 
+FEED_RECORDS = 50_000  # articles a feed file: 1M articles in one file pass RAG_MAX_FILE_MB
+
+
 def write_corpus(dest: Path, n_articles: int, seed: int = 0) -> list[dict[str, str]]:
-    """dest/synthetic.jsonl with n_articles articles; returns the questions (doc = its doc_id)."""
+    """dest/synthetic.jsonl (then synthetic-1.jsonl, ... for each further FEED_RECORDS) with
+    n_articles articles; returns the questions (doc = its doc_id)."""
     rng = random.Random(seed)
     dest.mkdir(parents=True, exist_ok=True)
     questions = []
-    with (dest / "synthetic.jsonl").open("w", encoding="utf-8") as f:
-        for i in range(n_articles):
-            record, q = article(i, rng)
-            f.write(json.dumps(record) + "\n")
-            questions.append({**q, "doc": f"synthetic/{i}"})
+    for part in range(0, max(n_articles, 1), FEED_RECORDS):
+        stem = f"synthetic-{part // FEED_RECORDS}" if part else "synthetic"
+        with (dest / f"{stem}.jsonl").open("w", encoding="utf-8") as f:
+            for j in range(min(FEED_RECORDS, n_articles - part)):
+                record, q = article(part + j, rng)
+                f.write(json.dumps(record) + "\n")
+                questions.append({**q, "doc": f"{stem}/{j}"})
     return questions
