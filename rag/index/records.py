@@ -206,12 +206,20 @@ class Records:
         return expected, hashes
 
     def article(self, doc_id: str) -> Article | None:
-        row = self._one(
-            "SELECT doc_id, title, text, source, published, url, author, path FROM articles "
-            "WHERE doc_id=?",
-            (doc_id,),
-        )
-        return Article(*row) if row else None
+        return self.articles_by_id([doc_id]).get(doc_id)
+
+    def articles_by_id(self, doc_ids: list[str]) -> dict[str, Article]:
+        """doc_id -> its article, for those stored (a query per IN batch, not one each)."""
+        sql = "SELECT doc_id, title, text, source, published, url, author, path FROM articles"
+        return {r[0]: Article(*r) for r in self._rows_in(sql + " WHERE doc_id", doc_ids)}
+
+    def chunk_ids_of(self, doc_ids: list[str]) -> dict[str, list[str]]:
+        """doc_id -> its chunk ids in order, for those stored."""
+        rows = self._rows_in("SELECT doc_id, n, chunk_id FROM chunks WHERE doc_id", doc_ids)
+        out: dict[str, list[str]] = {}
+        for doc_id, _, chunk_id in sorted(rows):
+            out.setdefault(doc_id, []).append(chunk_id)
+        return out
 
     def articles(self) -> list[dict[str, Any]]:
         """A listing of the library (no texts)."""
