@@ -31,6 +31,7 @@ class Verdict:
     char_start: int | None = None
     char_end: int | None = None
     missing: tuple[str, ...] = ()  # facts of the claim the article does not hold
+    doer: str | None = None  # who the evidence says did it, when the claim says another
 
     @property
     def evidence(self) -> str | None:
@@ -43,7 +44,8 @@ class Verdict:
             out |= {"doc_id": self.doc_id, "char_start": self.char_start, "char_end": self.char_end}
         if self.evidence is None and self.quote is not None:
             out["closest"] = self.quote
-        return out | ({"missing": list(self.missing)} if self.missing else {})
+        out |= {"missing": list(self.missing)} if self.missing else {}
+        return out | ({"doer": self.doer} if self.doer else {})
 
 
 def article_passages(
@@ -84,7 +86,7 @@ def check_claim(
         return Verdict(round(j.score, 4), j.label, None, missing=j.missing)
     art = j.passage.article
     quote = art.text[j.start : j.end]
-    return Verdict(round(j.score, 4), j.label, quote, art.doc_id, j.start, j.end, j.missing)
+    return Verdict(round(j.score, 4), j.label, quote, art.doc_id, j.start, j.end, j.missing, j.doer)
 
 
 def read_pairs(path: Path) -> list[tuple[str, str]]:

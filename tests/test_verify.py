@@ -93,3 +93,31 @@ def test_rag_check_judges_with_the_sentence_vectors_each_way_makes(engine: Engin
         assert check_claim(sentence, [article], checker, emb, way).label == "supported"
         changed = check_claim(sentence.replace("41", "44"), [article], checker, emb, way)
         assert changed.label != "supported" and "44" in changed.missing
+
+
+SWAP_ARTICLE = (
+    "Regulator acts over chatbot images\n\n"
+    "Ofcom said on Monday it had made urgent contact with X about the images. "
+    "X's owner, tech billionaire Elon Musk, has previously attacked the U.K.'s Labour "
+    "government and was once a close adviser of President Donald Trump. "
+    "The government said Ofcom had its full backing."
+)
+
+
+def test_a_claim_giving_the_action_to_another_is_not_supported(engine: Engine) -> None:
+    from rag.check import check_claim
+    from rag.types import Article
+
+    checker = HeuristicChecker(engine.embedder)
+    article = [Article("swap", "Regulator acts over chatbot images", SWAP_ARTICLE)]
+
+    def verdict(claim: str):  # type: ignore[no-untyped-def]
+        return check_claim(claim, article, checker, engine.embedder)
+
+    swapped = verdict("The U.K. government has previously attacked the U.K.'s Labour government.")
+    assert swapped.label != "supported" and swapped.doer and "Elon Musk" in swapped.doer
+    assert "Elon Musk" in swapped.to_dict()["doer"]
+    true = verdict("Elon Musk has previously attacked the U.K.'s Labour government.")
+    assert true.label == "supported" and true.doer is None
+    passive = verdict("The U.K.'s Labour government has previously been attacked by Elon Musk.")
+    assert passive.doer is None

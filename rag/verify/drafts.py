@@ -63,6 +63,8 @@ def note_of(v: Verdict) -> str:
         return "no citation and no retrieved passage backs this sentence"
     if j.missing:
         return "not in the cited passage: " + ", ".join(j.missing)
+    if j.doer:
+        return f"the cited sentence says {j.doer} did this"
     return "" if j.label == "supported" else f"weak support (score {j.score:.2f})"
 
 

@@ -7,7 +7,8 @@ The score combines
     penalty for each further term the passages never use (an added detail);
 (c) similarity: the cosine between the sentence and the passages' closest sentence, with the
     index's encoder (MiniLM by default);
-minus penalties for a flipped negation and for echoing an instruction found in an article.
+minus penalties for a flipped negation, for echoing an instruction found in an article, and
+for giving the backing sentence's action to someone else (roles.py: "who did it").
 The thresholds (judgement.py) were calibrated with `rag calibrate` (docs/evaluation.md).
 """
 
@@ -19,9 +20,10 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..text import facts, negated, source_facts, spelled_date, strip_markers, terms
+from ..text import facts, negated, normalise, source_facts, spelled_date, strip_markers, terms
 from ..types import Passage
 from .judgement import Judgement, label_of
+from .roles import swapped_doer
 
 if TYPE_CHECKING:
     from ..embed import Embedder
@@ -30,6 +32,7 @@ CONTAINMENT_WEIGHT = 0.5
 FACT_PENALTY = 0.5  # per missing fact, at most two counted
 NEGATION_PENALTY = 0.5
 INSTRUCTION_PENALTY = 1.0
+ROLE_PENALTY = 0.5  # the backing sentence says another did it (enough to fall below supported)
 NOVEL_PENALTY = 0.15  # per content term beyond the first that the passages never use
 CANDIDATES = 4  # passage sentences compared by embedding, picked by shared terms
 _INSTRUCTION = re.compile(
@@ -86,6 +89,14 @@ def candidate_sentences(
     return [spans[i] for i in order[:limit]]
 
 
+def swapped_doer_of(claim: str, evidence: str, score: float) -> str | None:
+    """The backing sentence's own doer when the claim gives its action to another; read only
+    for a claim that would pass and is not the sentence word for word (a parse costs ~5 ms)."""
+    if label_of(score) != "supported" or normalise(claim) in normalise(evidence):
+        return None
+    return swapped_doer(claim, evidence)
+
+
 class HeuristicChecker:
     """Facts + containment + sentence similarity; no model beyond the embedder."""
 
@@ -136,4 +147,6 @@ class HeuristicChecker:
             score -= NEGATION_PENALTY
         if _INSTRUCTION.search(best_text) or len(claim_terms) < 2:
             score -= INSTRUCTION_PENALTY
-        return Judgement(label_of(score), round(score, 4), p, s, e, missing)
+        doer = swapped_doer_of(claim, best_text, score)
+        score -= ROLE_PENALTY if doer else 0.0
+        return Judgement(label_of(score), round(score, 4), p, s, e, missing, doer)

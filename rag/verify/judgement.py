@@ -23,6 +23,7 @@ class Judgement:
     start: int = 0
     end: int = 0
     missing: tuple[str, ...] = ()
+    doer: str | None = None  # who the backing sentence says did it, when the claim says another
 
 
 class Checker(Protocol):

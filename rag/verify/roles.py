@@ -1,0 +1,98 @@
+"""Who did it: a claim that gives a passage's action to someone the passage names in another part.
+
+A small model's paraphrase can keep every word of the sentence that backs it and still swap who
+did what: "The U.K. government has previously attacked the U.K.'s Labour government" from "X's
+CEO and owner, tech billionaire Elon Musk, has previously attacked the U.K.'s Labour
+government". Facts, term containment and sentence similarity all pass it. This reads both
+sentences with spaCy's dependency parser and finds the swap in its plainest form: the claim's
+verb is the passage's verb, the passage gives it a named doer the claim never mentions, and the
+claim's own doer appears in the passage only after that verb (as what was acted on). Anything
+less certain is left to the other checks: a passive ("X was fined by Ofcom" from "Ofcom fined
+X") names the passage's doer and passes; a pronoun doer is not judged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from functools import lru_cache
+from typing import Any
+
+from ..text import STOPWORDS, normalise, terms
+
+SUBJECTS = ("nsubj", "nsubjpass")
+RELATIVES = {"which", "who", "that", "whom"}
+VERBS = ("VERB", "AUX")
+# the parser and tagger only: no entities or lemmas are read here
+NOT_NEEDED = ["ner", "lemmatizer"]
+_RUN = threading.Lock()
+
+
+@lru_cache(maxsize=1)
+def parser() -> Any:
+    """spaCy's small English pipeline with its tagger and parser (loaded on first use)."""
+    import spacy
+
+    from ..entities import _MISSING, MODELS
+    from ..errors import RagError
+
+    for name in MODELS:
+        try:
+            return spacy.load(name, exclude=NOT_NEEDED)
+        except OSError:
+            continue
+    raise RagError(_MISSING)
+
+
+def _words(tokens: Iterable[Any]) -> set[str]:
+    return {w for t in tokens for w in normalise(t.text).split() if w not in STOPWORDS}
+
+
+def _doers(verb: Any) -> list[Any]:
+    """The subjects of a verb (a conjoined verb shares its first verb's), a relative pronoun
+    read as the noun it stands for."""
+    found = [c for c in verb.children if c.dep_ in SUBJECTS]
+    if not found and verb.dep_ == "conj":
+        return _doers(verb.head)
+    return [c.head.head if c.lower_ in RELATIVES and c.head.dep_ == "relcl" else c for c in found]
+
+
+def _swap_at(verb: Any, doer_words: set[str], claim_words: set[str]) -> str | None:
+    """The passage's named doer of `verb`, when the claim's doer is only acted on there."""
+    doc = verb.doc
+    before, after = _words(doc[: verb.i]), _words(doc[verb.i + 1 :])
+    if not doer_words & after or doer_words & before:
+        return None
+    for doer in _doers(verb):
+        span = list(doer.subtree)
+        said = _words(span)
+        if said and not said & claim_words and any(t.pos_ == "PROPN" for t in span):
+            return " ".join(t.text for t in span).replace(" ’s", "’s").replace(" 's", "'s")
+    return None
+
+
+def swapped_doer(claim: str, evidence: str) -> str | None:
+    """Who the evidence says did what the claim gives to another, or None.
+
+    >>> swapped_doer("The U.K. government has attacked the U.K.'s Labour government.",
+    ...              "Tech billionaire Elon Musk has attacked the U.K.'s Labour government.")
+    'Tech billionaire Elon Musk'
+    >>> swapped_doer("The Labour government was attacked by Elon Musk.",
+    ...              "Elon Musk has attacked the Labour government.") is None
+    True
+    """
+    nlp = parser()
+    with _RUN:
+        c, e = nlp(claim), nlp(evidence)
+    claim_words = _words(c)
+    for verb in (t for t in c if t.pos_ in VERBS and terms(t.text)):
+        for doer in _doers(verb):
+            if doer.pos_ == "PRON":
+                continue
+            doer_words = _words(doer.subtree)
+            same = (t for t in e if t.pos_ in VERBS and terms(t.text) == terms(verb.text))
+            for match in same:
+                found = _swap_at(match, doer_words, claim_words)
+                if found:
+                    return found
+    return None
