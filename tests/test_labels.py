@@ -48,7 +48,7 @@ def test_draft_rows_carry_quotes_and_mark_copies(tmp_path: Path) -> None:
     path.write_text(json.dumps(results))
     rows = list(draft(path, "seeds"))
     assert [r["verbatim"] for r in rows] == [True, False]
-    assert rows[0]["doc_id"] == "d1" and rows[1]["cited"] == [] and rows[0]["label"] == ""
+    assert rows[0]["doc_ids"] == ["d1"] and rows[1]["cited"] == [] and rows[0]["label"] == ""
 
 
 def test_labels_are_judged_again_against_their_article(tmp_path: Path) -> None:

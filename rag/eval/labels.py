@@ -84,18 +84,20 @@ def corpus_articles(corpus: str, datasets: Path, work: Path) -> dict[str, Articl
     raise RagError(f"unknown corpus {corpus!r} — seeds or realtimeqa/YEAR")
 
 
-def article_of(row: dict[str, Any], articles: dict[str, Article]) -> Article:
-    """The row's article: by doc_id, else the one holding its first cited quote, else the
-    corpus's only article (an uncited sentence of the seeds)."""
-    if row.get("doc_id") in articles:
-        return articles[row["doc_id"]]
+def articles_of(row: dict[str, Any], articles: dict[str, Article]) -> list[Article]:
+    """The articles a row is judged against: its `doc_ids` (those its citations quote, then
+    the others retrieved for its question: what the pipeline's verifier could re-cite to), else
+    the one holding its first quote, else the corpus's only article (the seeds' one)."""
+    ids = [d for d in row.get("doc_ids") or [] if d in articles]
+    if ids:
+        return [articles[d] for d in ids]
     if not row.get("cited") and len(articles) == 1:
-        return next(iter(articles.values()))
+        return list(articles.values())
     quote = normalise((row.get("cited") or [""])[0])
     for article in articles.values():
         if quote and quote in normalise(article.text):
-            return article
-    raise RagError(f"no article found for {row['sentence'][:60]!r}: give its doc_id")
+            return [article]
+    raise RagError(f"no article found for {row['sentence'][:60]!r}: give its doc_ids")
 
 
 def rates(shown: list[bool], backed: list[bool]) -> dict[str, Any]:
@@ -129,8 +131,8 @@ def score(rows: list[dict[str, Any]], verifier: str, datasets: Path) -> dict[str
             corpus = row.get("corpus", "seeds")
             if corpus not in cache:
                 cache[corpus] = corpus_articles(corpus, datasets, Path(work))
-            article = article_of(row, cache[corpus])
-            verdict = check_claim(row["sentence"], [article], checker, embedder)
+            found = articles_of(row, cache[corpus])
+            verdict = check_claim(row["sentence"], found, checker, embedder)
             shown.append(verdict.label == "supported")
     backed = [r["label"] == "supported" for r in rows]
     own = [i for i, r in enumerate(rows) if not r.get("verbatim")]
@@ -152,11 +154,12 @@ def draft(results: Path, corpus: str) -> Iterable[dict[str, Any]]:
         for s in q.get("sentences", []):
             quotes = [cited[n] for n in s["citations"] if n in cited]
             text = s["text"]
+            docs = [c["doc_id"] for c in quotes] + list(q.get("retrieved", []))
             yield {
                 "question": q["question"],
                 "sentence": text,
                 "cited": [c["quote"] for c in quotes],
-                "doc_id": quotes[0]["doc_id"] if quotes else None,
+                "doc_ids": list(dict.fromkeys(docs)),
                 "corpus": corpus,
                 "label": "",
                 "why": "",
