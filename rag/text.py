@@ -203,6 +203,15 @@ def source_facts(text: str) -> set[str]:
     return out
 
 
+def is_question(text: str) -> bool:
+    """A sentence that asks rather than states (it ends with a question mark, markers aside).
+
+    >>> is_question("What is the book titled? [2]"), is_question("He asked why?” she said.")
+    (True, False)
+    """
+    return strip_markers(text).rstrip().rstrip("\"'”’)»").endswith("?")
+
+
 def negated(text: str) -> bool:
     """An odd number of negations.
 

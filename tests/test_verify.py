@@ -121,3 +121,13 @@ def test_a_claim_giving_the_action_to_another_is_not_supported(engine: Engine) -
     assert true.label == "supported" and true.doer is None
     passive = verdict("The U.K.'s Labour government has previously been attacked by Elon Musk.")
     assert passive.doer is None
+
+
+def test_a_question_in_an_answer_is_not_shown_as_supported(engine: Engine) -> None:
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "Who won the Brenholt chess tournament?")
+    drafts = [Draft("Who won the Brenholt chess open on Sunday? [1]", (1,)),
+              Draft("Mira Okafor won the Brenholt chess open on Sunday. [1]", (1,))]  # fmt: skip
+    sentences, _ = verify_drafts(drafts, ps, checker)
+    assert sentences[0].support != "supported" and sentences[0].note.startswith("a question")
+    assert sentences[1].support == "supported"

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from ..attribution import attributed
+from ..text import is_question
 from ..types import AnswerSentence, Citation, Passage
 from .judgement import Checker, Judgement
 
@@ -59,6 +60,8 @@ def note_of(v: Verdict) -> str:
     j = v.judgement
     if v.recited:
         return "re-cited: the passage the model named does not back this sentence"
+    if is_question(v.text):
+        return "a question, not a statement: nothing to back"
     if j.passage is None:
         return "no citation and no retrieved passage backs this sentence"
     if j.missing:

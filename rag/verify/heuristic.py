@@ -7,7 +7,8 @@ The score combines
     penalty for each further term the passages never use (an added detail);
 (c) similarity: the cosine between the sentence and the passages' closest sentence, with the
     index's encoder (MiniLM by default);
-minus penalties for a flipped negation, for echoing an instruction found in an article, and
+minus penalties for a flipped negation, for echoing an instruction found in an article or
+asking a question (which states nothing), and
 for giving the backing sentence's action to someone else (roles.py: "who did it").
 The thresholds (judgement.py) were calibrated with `rag calibrate` (docs/evaluation.md).
 """
@@ -20,7 +21,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..text import facts, negated, normalise, source_facts, spelled_date, strip_markers, terms
+from ..text import (
+    facts,
+    is_question,
+    negated,
+    normalise,
+    source_facts,
+    spelled_date,
+    strip_markers,
+    terms,
+)
 from ..types import Passage
 from .judgement import Judgement, label_of
 from .roles import swapped_doer
@@ -145,8 +155,8 @@ class HeuristicChecker:
         best_text = p.article.text[s:e]
         if negated(claim) != negated_like(best_text, claim):
             score -= NEGATION_PENALTY
-        if _INSTRUCTION.search(best_text) or len(claim_terms) < 2:
-            score -= INSTRUCTION_PENALTY
+        if _INSTRUCTION.search(best_text) or len(claim_terms) < 2 or is_question(claim):
+            score -= INSTRUCTION_PENALTY  # an echoed instruction; a bare word; a question
         doer = swapped_doer_of(claim, best_text, score)
         score -= ROLE_PENALTY if doer else 0.0
         return Judgement(label_of(score), round(score, 4), p, s, e, missing, doer)
