@@ -100,7 +100,8 @@ SWAP_ARTICLE = (
     "Ofcom said on Monday it had made urgent contact with X about the images. "
     "X's owner, tech billionaire Elon Musk, has previously attacked the U.K.'s Labour "
     "government and was once a close adviser of President Donald Trump. "
-    "The government said Ofcom had its full backing."
+    "The government said Ofcom had its full backing. "
+    "One person familiar with the meeting said that Lammy raised the issue with Vance."
 )
 
 
@@ -121,6 +122,10 @@ def test_a_claim_giving_the_action_to_another_is_not_supported(engine: Engine) -
     assert true.label == "supported" and true.doer is None
     passive = verdict("The U.K.'s Labour government has previously been attacked by Elon Musk.")
     assert passive.doer is None
+    source = verdict("Vance said that Lammy raised the issue with him.")  # who said it
+    assert source.label != "supported" and source.doer and "person familiar" in source.doer
+    told = verdict("A person familiar with the meeting told reporters Lammy raised it with Vance.")
+    assert told.doer is None
 
 
 def test_a_question_in_an_answer_is_not_shown_as_supported(engine: Engine) -> None:

@@ -5,8 +5,10 @@ did what: "The U.K. government has previously attacked the U.K.'s Labour governm
 CEO and owner, tech billionaire Elon Musk, has previously attacked the U.K.'s Labour
 government". Facts, term containment and sentence similarity all pass it. This reads both
 sentences with spaCy's dependency parser and finds the swap in its plainest form: the claim's
-verb is the passage's verb, the passage gives it a named doer the claim never mentions, and the
-claim's own doer appears in the passage only after that verb (as what was acted on). Anything
+verb is the passage's verb (any verb of saying matches another: "JD Vance said" from "one
+person familiar with the meeting said"), the passage gives it a doer the claim never mentions
+and never to the claim's doer, and the claim's own doer appears in the passage only after that
+verb (as what was acted on or spoken to). Anything
 less certain is left to the other checks: a passive ("X was fined by Ofcom" from "Ofcom fined
 X") names the passage's doer and passes; a pronoun doer is not judged.
 """
@@ -23,6 +25,61 @@ from ..text import STOPWORDS, normalise, terms
 SUBJECTS = ("nsubj", "nsubjpass")
 RELATIVES = {"which", "who", "that", "whom"}
 VERBS = ("VERB", "AUX")
+# Verbs that name a source: one of them in the claim matches any of them in the passage (who
+# said it matters more than how it was said)
+SPEECH = frozenset(
+    [
+        "say",
+        "says",
+        "said",
+        "saying",
+        "tell",
+        "tells",
+        "told",
+        "state",
+        "states",
+        "stated",
+        "claim",
+        "claims",
+        "claimed",
+        "add",
+        "adds",
+        "added",
+        "warn",
+        "warns",
+        "warned",
+        "argue",
+        "argues",
+        "argued",
+        "announce",
+        "announces",
+        "announced",
+        "insist",
+        "insists",
+        "insisted",
+        "explain",
+        "explains",
+        "explained",
+        "confirm",
+        "confirms",
+        "confirmed",
+        "declare",
+        "declares",
+        "declared",
+        "note",
+        "notes",
+        "noted",
+        "conclude",
+        "concludes",
+        "concluded",
+        "report",
+        "reports",
+        "reported",
+        "write",
+        "writes",
+        "wrote",
+    ]
+)
 # the parser and tagger only: no entities or lemmas are read here
 NOT_NEEDED = ["ner", "lemmatizer"]
 _RUN = threading.Lock()
@@ -45,7 +102,14 @@ def parser() -> Any:
 
 
 def _words(tokens: Iterable[Any]) -> set[str]:
-    return {w for t in tokens for w in normalise(t.text).split() if w not in STOPWORDS}
+    """Content words; "U.K." is one word ("uk"), so that it does not share a "u" with "U.S."."""
+    out = (normalise(t.text.replace(".", "")).split() for t in tokens)
+    return {w for ws in out for w in ws if w not in STOPWORDS}
+
+
+def _verb_key(token: Any) -> tuple[str, ...]:
+    """What makes two verbs the same action: any verb of saying, else the stem."""
+    return ("<say>",) if token.lower_ in SPEECH else tuple(terms(token.text))
 
 
 def _doers(verb: Any) -> list[Any]:
@@ -66,7 +130,7 @@ def _swap_at(verb: Any, doer_words: set[str], claim_words: set[str]) -> str | No
     for doer in _doers(verb):
         span = list(doer.subtree)
         said = _words(span)
-        if said and not said & claim_words and any(t.pos_ == "PROPN" for t in span):
+        if said and not said & claim_words and doer.pos_ != "PRON":
             return " ".join(t.text for t in span).replace(" ’s", "’s").replace(" 's", "'s")
     return None
 
@@ -85,12 +149,14 @@ def swapped_doer(claim: str, evidence: str) -> str | None:
     with _RUN:
         c, e = nlp(claim), nlp(evidence)
     claim_words = _words(c)
-    for verb in (t for t in c if t.pos_ in VERBS and terms(t.text)):
+    for verb in (t for t in c if t.pos_ in VERBS and _verb_key(t)):
         for doer in _doers(verb):
             if doer.pos_ == "PRON":
                 continue
             doer_words = _words(doer.subtree)
-            same = (t for t in e if t.pos_ in VERBS and terms(t.text) == terms(verb.text))
+            same = [t for t in e if t.pos_ in VERBS and _verb_key(t) == _verb_key(verb)]
+            if any(doer_words & _words(d.subtree) for t in same for d in _doers(t)):
+                continue  # the passage gives this action to the claim's doer too
             for match in same:
                 found = _swap_at(match, doer_words, claim_words)
                 if found:
