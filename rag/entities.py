@@ -33,13 +33,18 @@ _RUN = threading.Lock()  # one pipeline call at a time: the UI answers in severa
 @lru_cache(maxsize=1)
 def pipeline() -> Any:
     """The entity recogniser alone: the model's other components are never loaded."""
+    return load_english(tuple(NOT_NEEDED))
+
+
+def load_english(exclude: tuple[str, ...]) -> Any:
+    """spaCy's small English pipeline without the components named (the PyPI copy first)."""
     try:
         import spacy
     except ImportError as err:
         raise RagError(_MISSING) from err
     for name in MODELS:
         try:
-            return spacy.load(name, exclude=NOT_NEEDED)
+            return spacy.load(name, exclude=list(exclude))
         except OSError:
             continue
     raise RagError(_MISSING)

@@ -36,24 +36,16 @@ SPEECH = frozenset(
      "report", "reports", "reported", "write", "writes", "wrote")
 )  # fmt: skip
 # the parser and tagger only: no entities or lemmas are read here
-NOT_NEEDED = ["ner", "lemmatizer"]
+NOT_NEEDED = ("ner", "lemmatizer")
 _RUN = threading.Lock()
 
 
 @lru_cache(maxsize=1)
 def parser() -> Any:
     """spaCy's small English pipeline with its tagger and parser (loaded on first use)."""
-    import spacy
+    from ..entities import load_english
 
-    from ..entities import _MISSING, MODELS
-    from ..errors import RagError
-
-    for name in MODELS:
-        try:
-            return spacy.load(name, exclude=NOT_NEEDED)
-        except OSError:
-            continue
-    raise RagError(_MISSING)
+    return load_english(NOT_NEEDED)
 
 
 def _words(tokens: Iterable[Any]) -> set[str]:
