@@ -36,7 +36,7 @@ def wilson(hits: int, n: int) -> tuple[float, float] | None:
     """Wilson score 95% interval of hits/n (None when n is 0).
 
     >>> wilson(45, 48)
-    (0.8314, 0.9785)
+    (0.8316, 0.9785)
     """
     if n == 0:
         return None
