@@ -212,6 +212,37 @@ def is_question(text: str) -> bool:
     return strip_markers(text).rstrip().rstrip("\"'”’)»").endswith("?")
 
 
+_LEAD_IN = re.compile(
+    r"^(?:(?:according to|based on|as (?:stated|said|reported|described) in|from)\s+"
+    r"(?:the\s+)?(?:information\s+(?:provided|given)\s+(?:in|by)\s+)?(?:the\s+)?"
+    r"(?:passages?|articles?|sources?|text|context|reports?)\b(?:\s+(?:from|about)\b[^,]{0,60})?"
+    r"\s*,\s*"
+    r"|the\s+(?:passages?|articles?|text)\s+(?:states?|says?|reports?|notes?)(?:\s+that)?\s*:?\s*)",
+    re.I,
+)
+
+
+def strip_lead_in(text: str) -> str:
+    """A sentence without a lead-in that names the passages rather than the news ("According
+    to the passage, …", "The passage states: “…”"): what is left is the claim to check.
+
+    >>> strip_lead_in("According to the passage [n=3], BA.2 is dominant.")
+    'BA.2 is dominant.'
+    >>> strip_lead_in('The passage states: "Shenzhen offers cash."')
+    'Shenzhen offers cash.'
+    >>> strip_lead_in("According to police, two men were held [2].")
+    'According to police, two men were held.'
+    """
+    plain = strip_markers(text).strip()
+    rest = _LEAD_IN.sub("", plain, count=1).strip()
+    if rest == plain or len(rest) < 3:
+        return plain
+    if rest[0] in "\"“'‘" and rest.rstrip(".")[-1] in "\"”'’":  # the passage's words, quoted
+        rest = rest.strip(".").strip("\"“”'‘’").strip()
+        rest = rest if rest.endswith((".", "!", "?")) else rest + "."
+    return rest[:1].upper() + rest[1:]
+
+
 def negated(text: str) -> bool:
     """An odd number of negations.
 
@@ -232,9 +263,10 @@ def spelled_date(iso: str) -> str:
 # --- citation markers -------------------------------------------------------------------------
 
 _IDS = r"\d{1,3}(?:\s*(?:,|;|&|and|-|–)\s*\d{1,3})*"
-# [1], [1, 2], [1][2], [Source 1], 【1】, 【1†source】, (Source 1), "Source 1"
+# [1], [1, 2], [1][2], [Source 1], [n=1] (the prompt's passage tag), 【1】, 【1†source】,
+# (Source 1), "Source 1"
 MARKER = re.compile(
-    rf"\s*(?:\[\s*(?:sources?\s*)?(?P<a>{_IDS})\s*\]"
+    rf"\s*(?:\[\s*(?:sources?\s*|passages?\s*|n\s*=\s*)?(?P<a>{_IDS})\s*\]"
     rf"|【\s*(?P<b>{_IDS})[^】]{{0,20}}】"
     rf"|\(\s*sources?\s*(?P<c>{_IDS})\s*\)"
     rf"|\bsources?\s+(?P<d>{_IDS})\b)",

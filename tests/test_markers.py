@@ -33,6 +33,13 @@ def test_ranges_and_lists() -> None:
     ]
 
 
+def test_the_prompts_passage_tag_is_read_as_a_marker() -> None:
+    # the prompt wraps passages in <passage n=3 …>; a small model cites them as [n=3]
+    drafts = parse_answer("According to the passage [n=3], BA.2 is dominant.", 3)
+    assert [d.cites for d in drafts] == [(3,)]
+    assert [ids for _, _, ids in find_markers("x [n = 2] y [Passages 1, 3]")] == [[2], [1, 3]]
+
+
 def test_strip_markers_leaves_clean_punctuation() -> None:
     assert strip_markers("It rained [1] , then [2][3].") == "It rained, then."
 

@@ -136,3 +136,26 @@ def test_a_question_in_an_answer_is_not_shown_as_supported(engine: Engine) -> No
     sentences, _ = verify_drafts(drafts, ps, checker)
     assert sentences[0].support != "supported" and sentences[0].note.startswith("a question")
     assert sentences[1].support == "supported"
+
+
+def test_a_lead_in_naming_the_passage_is_not_part_of_the_claim(engine: Engine) -> None:
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "Who won the Brenholt chess tournament?")
+    chess = [p for p in ps if p.article.doc_id == "chess_final"]
+    said = "According to the passage [n=1], Mira Okafor won the Brenholt chess open on Sunday."
+    assert checker.judge(said, chess).label == "supported"
+    quoted = 'The passage states: "Mira Okafor won the Brenholt chess open on Sunday."'
+    assert checker.judge(quoted, chess).label == "supported"
+
+
+def test_a_publication_day_backs_a_date_not_a_count(engine: Engine) -> None:
+    from dataclasses import replace
+
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "Who won the Brenholt chess tournament?")
+    chess = [replace(p, article=replace(p.article, published="2025-03-14"))
+             for p in ps if p.article.doc_id == "chess_final"]  # fmt: skip
+    counted = checker.judge("Mira Okafor beat 14 players to win the Brenholt chess open.", chess)
+    assert counted.label != "supported" and "14" in counted.missing
+    dated = checker.judge("Mira Okafor won the Brenholt chess open on 14 March.", chess)
+    assert "14" not in dated.missing

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..text import strip_markers
+from ..text import strip_lead_in
 from ..types import Passage
 from .heuristic import HeuristicChecker
 from .judgement import Judgement, label_of
@@ -48,7 +48,7 @@ class CrossEncoderChecker:
         if base.passage is None:
             return base
         premise = base.passage.chunk.text
-        logits = np.asarray(self.model.predict([(premise, strip_markers(claim))]))[0]
+        logits = np.asarray(self.model.predict([(premise, strip_lead_in(claim))]))[0]
         probs = np.exp(logits - logits.max()) / np.exp(logits - logits.max()).sum()
         score = float(probs[self.entail])
         return replace(base, label=label_of(score), score=round(score, 4))

@@ -28,7 +28,7 @@ from ..text import (
     normalise,
     source_facts,
     spelled_date,
-    strip_markers,
+    strip_lead_in,
     terms,
 )
 from ..types import Passage
@@ -54,11 +54,29 @@ _INSTRUCTION = re.compile(
 )
 
 
-def header(p: Passage) -> str:
-    """Headline, outlet and date of a passage's article (the date also spelled out)."""
+def header(p: Passage, claim: str = "") -> str:
+    """Headline, outlet and date of a passage's article (the date also spelled out; its day
+    only when the claim names that day with its month: a date's "14" backs "14 December",
+    not "14 states").
+
+    >>> from rag.types import Article, Chunk
+    >>> a = Article("d", "Storm", "Text.", published="2023-01-14")
+    >>> p = Passage(Chunk("d#0", "d", 0, 0, 5, "Text.", ()), a, 0.0, 0)
+    >>> header(p), header(p, "On 14 January the storm hit.")
+    ('Storm january 2023', 'Storm 14 january 2023')
+    """
     a = p.article
-    extra = [a.title, a.source or "", spelled_date(a.published or "")]
+    extra = [a.title, a.source or "", _date_words(a.published or "", claim)]
     return " ".join(e for e in extra if e)
+
+
+def _date_words(iso: str, claim: str) -> str:
+    spelled = spelled_date(iso)
+    if not spelled:
+        return ""
+    day, month, year = spelled.split()
+    named = rf"\b{day}(?:st|nd|rd|th)?\s+(?:of\s+)?{month}\b|\b{month}\s+{day}(?:st|nd|rd|th)?\b"
+    return spelled if re.search(named, claim.lower()) else f"{month} {year}"
 
 
 def passage_source(p: Passage) -> str:
@@ -128,7 +146,7 @@ class HeuristicChecker:
         return [float(np.asarray(v, dtype=np.float32) @ claim_vec) for v in stored]
 
     def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
-        claim = strip_markers(claim)
+        claim = strip_lead_in(claim)  # markers and "According to the passage, …" off
         spans = candidate_sentences(claim, passages)
         if not spans:
             return Judgement("unsupported", 0.0, None)
@@ -143,7 +161,8 @@ class HeuristicChecker:
         p, s, e = spans[best]
         # facts must be in the two closest sentences (or a header), not anywhere in the passage:
         # a name or number from another sentence of the article does not back this one
-        have = source_facts(" ".join([*(texts[i] for i in ranked[:2]), *map(header, passages)]))
+        heads = [header(q, claim) for q in passages]
+        have = source_facts(" ".join([*(texts[i] for i in ranked[:2]), *heads]))
         missing = tuple(sorted(f for f in wanted if f not in have))
         claim_terms = set(terms(claim))
         source = " ".join(passage_source(q) for q in passages)

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..errors import BackendError
-from ..text import facts, source_facts, strip_markers, terms
+from ..text import facts, source_facts, strip_lead_in, terms
 from ..types import Passage, Support
 from .heuristic import HeuristicChecker, candidate_sentences, header
 from .judgement import Judgement
@@ -53,7 +53,7 @@ def cheap_signals(claim: str, passage: Passage) -> tuple[tuple[str, ...], float]
     subtle: facts count against the whole passage, not the few evidence sentences: a summary
     draws names and numbers from all over a chunk.
     """
-    source = f"{passage.chunk.text} {header(passage)}"
+    source = f"{passage.chunk.text} {header(passage, claim)}"
     have = source_facts(source)
     missing = tuple(sorted(f for f in facts(claim) if f not in have))
     want = set(terms(claim))
@@ -119,7 +119,7 @@ class LearnedChecker:
 
     def judge(self, claim: str, passages: Sequence[Passage]) -> Judgement:
         """Each passage judged on its own; the best decides, citing its closest sentence."""
-        claim = strip_markers(claim)
+        claim = strip_lead_in(claim)
         judged = [self.judge_passage(claim, p) for p in passages]
         judged = [j for j in judged if j.passage is not None]
         if not judged:
