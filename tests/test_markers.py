@@ -40,6 +40,21 @@ def test_the_prompts_passage_tag_is_read_as_a_marker() -> None:
     assert [ids for _, _, ids in find_markers("x [n = 2] y [Passages 1, 3]")] == [[2], [1, 3]]
 
 
+def test_a_numbered_list_keeps_its_numbers_and_its_lead_in() -> None:
+    inline = "X was told to do this: 1. To explain itself 2. To reply by Friday [1] 3. it did."
+    drafts = parse_answer(inline, 2)
+    assert [d.text for d in drafts] == [
+        "X was told to do this:", "1. To explain itself", "2. To reply by Friday", "3. it did.",
+    ]  # fmt: skip
+    assert drafts[2].cites == (1,) and drafts[2].claim == "X was told to do this To reply by Friday"
+    lines = parse_answer("Ofcom took two steps:\n1. It called X [1].\n2. It set a deadline [2].", 2)
+    assert [(d.text, d.claim) for d in lines[1:]] == [
+        ("1. It called X.", "It called X."), ("2. It set a deadline.", "It set a deadline."),
+    ]  # fmt: skip
+    plain = parse_answer("The score was 3 to 2. Fans cheered [1].", 1)
+    assert [d.text for d in plain] == ["The score was 3 to 2.", "Fans cheered."]
+
+
 def test_strip_markers_leaves_clean_punctuation() -> None:
     assert strip_markers("It rained [1] , then [2][3].") == "It rained, then."
 

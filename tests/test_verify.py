@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rag.answer.markers import Draft
+from rag.answer.markers import Draft, parse_answer
 from rag.engine import Engine
 from rag.eval.calibrate import auc, build_pairs, calibrate
 from rag.text import facts
@@ -159,3 +159,17 @@ def test_a_publication_day_backs_a_date_not_a_count(engine: Engine) -> None:
     assert counted.label != "supported" and "14" in counted.missing
     dated = checker.judge("Mira Okafor won the Brenholt chess open on 14 March.", chess)
     assert "14" not in dated.missing
+
+
+def test_a_list_item_is_judged_with_its_lead_in(engine: Engine) -> None:
+    checker = HeuristicChecker(engine.embedder)
+    ps = passages_for(engine, "Who won the Brenholt chess tournament?")
+    n = next(i for i, p in enumerate(ps, 1) if p.article.doc_id == "chess_final")
+    item = f"won the Brenholt chess open on Sunday, beating the defending champion [{n}]"
+    alone, _ = verify_drafts(parse_answer(f"Mira Okafor {item}.", len(ps)), ps, checker)
+    assert alone[0].support == "supported"
+    listed = f"The defending champion's coach said two things: 1. She {item} 2. {item}"
+    sentences, _ = verify_drafts(parse_answer(listed, len(ps)), ps, checker)
+    assert [s.text[:3] for s in sentences[1:]] == ["1. ", "2. "]
+    assert sentences[1].support == "supported"  # "She won…" is a sentence of its own
+    assert sentences[2].support != "supported"  # "won…" read with its lead-in

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from ..segment import split_sentences
 from ..text import MARKER, find_markers, marker_group, marker_ids, strip_html, strip_markers
+from .lists import list_items
 
 # The tail of a stream that may still grow into a marker: held back until it is decided.
 _PARTIAL = re.compile(
@@ -21,6 +22,7 @@ _PARTIAL = re.compile(
     re.I,
 )
 _START_MARKERS = re.compile(rf"^(?:{MARKER.pattern})+", re.I)
+_LIST_NUMBER = re.compile(r"^\d{1,2}[.)]\s*")
 
 
 # A model saying the passages hold no answer (cited sentences beside it are still kept).
@@ -44,6 +46,14 @@ class Draft:
     text: str
     cites: tuple[int, ...]
     unknown: tuple[int, ...] = ()  # numbers the model cited that name no passage
+    lead_in: str = ""  # a list item's lead-in ("X needed to"), read with it by the check
+
+    @property
+    def claim(self) -> str:
+        """What the support check judges: a list item without its number, a fragment one
+        with its lead-in."""
+        item = _LIST_NUMBER.sub("", self.text)
+        return f"{self.lead_in} {item}" if self.lead_in else item
 
 
 def parse_answer(text: str, n_passages: int) -> list[Draft]:
@@ -62,13 +72,13 @@ def parse_answer(text: str, n_passages: int) -> list[Draft]:
         if piece:
             pieces.append(piece)
     drafts = []
-    for piece in pieces:
+    for piece, lead_in in list_items(pieces, [strip_markers(p) for p in pieces]):
         ids = [i for _, _, group in find_markers(piece) for i in group]
         known = tuple(dict.fromkeys(i for i in ids if 1 <= i <= n_passages))
         unknown = tuple(dict.fromkeys(i for i in ids if not 1 <= i <= n_passages))
         clean = strip_markers(piece)
-        if clean and re.search(r"\w", clean):
-            drafts.append(Draft(clean, known, unknown))
+        if clean and re.search(r"[^\W\d]", _LIST_NUMBER.sub("", clean)):
+            drafts.append(Draft(clean, known, unknown, lead_in))
     return drafts
 
 

@@ -36,10 +36,11 @@ def check_draft(draft: Draft, passages: Sequence[Passage], checker: Checker) -> 
     passage and the closest sentence of another can look like support that neither gives.
     """
     cited = [passages[i - 1] for i in draft.cites]
-    first = checker.judge(draft.text, cited) if cited else Judgement("unsupported", -1.0, None)
+    claim = draft.claim  # a fragment list item is judged with its lead-in
+    first = checker.judge(claim, cited) if cited else Judgement("unsupported", -1.0, None)
     if first.label == "supported":
         return Verdict(draft.text, first, False)
-    alone = [checker.judge(draft.text, [p]) for p in passages if p not in cited]
+    alone = [checker.judge(claim, [p]) for p in passages if p not in cited]
     backing = [j for j in alone if j.label == "supported"]
     if backing:
         return Verdict(draft.text, max(backing, key=lambda j: j.score), True)
