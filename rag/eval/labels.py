@@ -132,7 +132,8 @@ def score(rows: list[dict[str, Any]], verifier: str, datasets: Path) -> dict[str
             if corpus not in cache:
                 cache[corpus] = corpus_articles(corpus, datasets, Path(work))
             found = articles_of(row, cache[corpus])
-            verdict = check_claim(row["sentence"], found, checker, embedder)
+            claim = f"{row['lead_in']} {row['sentence']}" if row.get("lead_in") else row["sentence"]
+            verdict = check_claim(claim, found, checker, embedder)  # a list item with its lead-in
             shown.append(verdict.label == "supported")
     backed = [r["label"] == "supported" for r in rows]
     own = [i for i, r in enumerate(rows) if not r.get("verbatim")]
