@@ -8,9 +8,9 @@ sentences with spaCy's dependency parser and finds the swap in its plainest form
 verb is the passage's verb (any verb of saying matches another: "JD Vance said" from "one
 person familiar with the meeting said"), the passage gives it a doer the claim never mentions
 and never to the claim's doer, and the claim's own doer appears in the passage only after that
-verb (as what was acted on or spoken to). Anything
-less certain is left to the other checks: a passive ("X was fined by Ofcom" from "Ofcom fined
-X") names the passage's doer and passes; a pronoun doer is not judged.
+verb (as what was acted on or spoken to). Anything less certain is left to the other checks:
+a passive ("X was fined by Ofcom" from "Ofcom fined X") names the passage's doer and passes; a
+pronoun doer is not judged.
 """
 
 from __future__ import annotations
@@ -69,7 +69,8 @@ def _doers(verb: Any) -> list[Any]:
 
 
 def _swap_at(verb: Any, doer_words: set[str], claim_words: set[str]) -> str | None:
-    """The passage's named doer of `verb`, when the claim's doer is only acted on there."""
+    """The passage's doer of `verb`, one the claim never mentions, when the claim's own doer
+    is only acted on (or spoken to) there."""
     doc = verb.doc
     before, after = _words(doc[: verb.i]), _words(doc[verb.i + 1 :])
     if not doer_words & after or doer_words & before:
