@@ -63,13 +63,14 @@ def sentence_entities(texts: Sequence[str], spans: Iterable[tuple[str, int, int]
     if not spans:
         return []
     by_doc = dict(zip(dict.fromkeys(d for d, _, _ in spans), texts, strict=True))
-    pieces = (by_doc[d][s:e] for d, s, e in spans)
+    pieces = [by_doc[d][s:e] for d, s, e in spans]
+    distinct = list(dict.fromkeys(pieces))  # a sentence that copies repeat is read once
     nlp = pipeline()
     with _RUN:
-        docs = list(nlp.pipe(pieces, batch_size=BATCH))
+        read = dict(zip(distinct, nlp.pipe(distinct, batch_size=BATCH), strict=True))
     out: list[Entity] = []
-    for (doc_id, start, _), doc in zip(spans, docs, strict=True):
-        for ent in doc.ents:
+    for (doc_id, start, _), piece in zip(spans, pieces, strict=True):
+        for ent in read[piece].ents:
             if ent.label_ in LABELS and ent.text.strip():
                 a, b = start + ent.start_char, start + ent.end_char
                 out.append(Entity(doc_id, a, b, ent.label_, ent.text))

@@ -8,7 +8,7 @@ import pytest
 
 from rag.embed import Embedder
 from rag.engine import Engine
-from rag.entities import NAMES, entities, names
+from rag.entities import NAMES, entities, names, sentence_entities
 from rag.followup import carry_entities
 from rag.segment import split_sentences
 from rag.settings import Settings
@@ -65,6 +65,31 @@ def test_retrieved_passages_carry_their_entities(riverton: Engine) -> None:
     assert top.article.title == "Riverton council approves new library"
     assert ("Maria Santos", "PERSON") in {(e.text, e.label) for e in top.entities}
     assert all(top.chunk.char_start <= e.start < top.chunk.char_end for e in top.entities)
+
+
+def test_a_sentence_two_articles_share_is_read_once_and_found_in_both(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import rag.entities
+
+    nlp, read = rag.entities.pipeline(), []
+
+    class Counting:
+        def pipe(self, texts: list[str], batch_size: int) -> object:
+            read.extend(texts)
+            return nlp.pipe(texts, batch_size=batch_size)
+
+    monkeypatch.setattr(rag.entities, "pipeline", Counting)
+    shared = "Helen Okafor said 12 people died in Riverton."
+    texts = [f"Rain fell. {shared}", f"{shared} Roads closed."]
+    spans = [("a", 11, 11 + len(shared)), ("b", 0, len(shared))]
+    found = sentence_entities(texts, spans)
+    assert read == [shared]
+    by_doc = {d: {(e.text, e.start) for e in found if e.doc_id == d} for d in ("a", "b")}
+    assert ("Helen Okafor", 11) in by_doc["a"] and ("Helen Okafor", 0) in by_doc["b"]
+    assert {t for t, _ in by_doc["a"]} == {t for t, _ in by_doc["b"]}
+    for e in found:
+        assert texts[0 if e.doc_id == "a" else 1][e.start : e.end] == e.text
 
 
 def test_names_in_a_question() -> None:
