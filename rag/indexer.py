@@ -217,6 +217,18 @@ class _Ingest:
                 )
         return chunk_vectors, per_chunk, leads
 
+    def read(
+        self, files: list[SourceFile]
+    ) -> Iterator[tuple[SourceFile, list[Article], list[Rejection]]]:
+        """Each file's articles and rejections, read as it is reached (timed as "reading")."""
+        reader = iter_articles(files, Limits.from_settings(self.settings))
+        while True:
+            with self.report.timed("reading"):
+                item = next(reader, None)
+            if item is None:
+                return
+            yield item
+
     def read_entities(self) -> dict[str, list[Entity]]:
         """doc_id -> the entities of its sentences, for the pending articles (one spaCy run)."""
         with self.report.timed("entities"):
@@ -252,17 +264,17 @@ def run_ingest(
     run.report.rejected.extend(rejected)
     run.report.skipped = skipped
     show = sys.stderr.isatty() if progress is None else progress
-    # Read everything first (cheap) so the bar counts articles, not files: one feed can hold
-    # thousands of articles.
-    batch: list[tuple[Article, SourceFile]] = []
-    with run.report.timed("reading"):
-        for src, articles, bad in iter_articles(files, Limits.from_settings(settings)):
+    # Files are read one at a time as the ingest reaches them (an archive of a million articles
+    # is never in memory at once); the bar counts the files' bytes, a feed's share per article.
+    sizes = [_size(src.path) for src in files]
+    with tqdm(total=sum(sizes), unit="B", unit_scale=True, desc="ingest", disable=not show) as bar:
+        for (src, articles, bad), size in zip(run.read(files), sizes, strict=True):
             run.report.rejected.extend(bad)
-            batch.extend((article, src) for article in articles)
-    with tqdm(total=len(batch), unit="article", desc="ingest", disable=not show) as bar:
-        for article, src in batch:
-            run.add(article, src)
-            bar.update(1)
+            for article in articles:
+                run.add(article, src)
+                bar.update(size / len(articles))
+            if not articles:
+                bar.update(size)
     if run.pending:
         run.flush()
     if prune:
@@ -281,6 +293,14 @@ def run_ingest(
     write_manifest(store, embedder, settings, run.pooling)
     run.report.seconds = time.perf_counter() - t0
     return run.report
+
+
+def _size(path: Path) -> int:
+    """A file's size in bytes for the progress bar (0 if it cannot be read: it is rejected)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def pooling_for(store: Store, embedder: Embedder, settings: Settings) -> str:

@@ -212,3 +212,43 @@ def test_a_sidecar_gives_metadata_and_is_not_an_article(tmp_path: Path) -> None:
     (tmp_path / "solar.meta.json").write_text("{not json")
     with pytest.raises(RejectedFile, match=r"sidecar solar\.meta\.json is not valid JSON"):
         read(tmp_path / "solar.txt")
+
+
+def test_files_are_read_as_the_ingest_reaches_them(
+    tmp_path: Path, embedder: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A large archive is never held in memory at once: each batch is embedded and written
+    before the next file is read."""
+    import rag.indexer
+    import rag.ingest
+    from rag.engine import Engine
+
+    from .conftest import make_settings
+
+    folder = tmp_path / "feeds"
+    folder.mkdir()
+    for n in range(3):
+        rows = [
+            {"title": f"Report {n}.{k}", "text": f"The council of town {n} met on day {k}. "
+             f"It voted {k + n} times on the budget for the river bridge."}
+            for k in range(2)
+        ]  # fmt: skip
+        (folder / f"feed{n}.jsonl").write_text("\n".join(json.dumps(r) for r in rows))
+    events: list[str] = []
+    real_read, real_flush = rag.ingest.read_file, rag.indexer._Ingest.flush
+
+    def reading(src: SourceFile, limits: object = None):  # type: ignore[no-untyped-def]
+        events.append(f"read {src.path.name}")
+        return real_read(src, limits)  # type: ignore[arg-type]
+
+    def flushing(self: rag.indexer._Ingest) -> None:
+        events.append(f"write {len(self.pending)}")
+        real_flush(self)
+
+    monkeypatch.setattr(rag.ingest, "read_file", reading)
+    monkeypatch.setattr(rag.indexer._Ingest, "flush", flushing)
+    engine = Engine(make_settings(tmp_path, ingest_batch_chunks=2), embedder)
+    report = engine.ingest([folder])
+    assert report.exit_code == 0 and len(report.added) == 6
+    assert events[:3] == ["read feed0.jsonl", "write 2", "read feed1.jsonl"]
+    assert events.count("write 2") == 3 and report.stages["reading"] > 0
