@@ -213,6 +213,8 @@ class Engine:
             raise RagError("the question is empty — type a question about the articles")
         day = parse_as_of(as_of)
         t0 = time.perf_counter()
+        if self.settings.llm == "extractive" and self.answer_model:
+            self.answer_model.warm()  # read while the passages are found
         from .followup import plain_question
 
         query = plain_question(question)
