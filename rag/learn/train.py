@@ -45,7 +45,7 @@ class TextPair(Protocol):
 class Recipe:
     years: tuple[str, ...] = ("2022", "2024")
     dev_from: str = "20241001"  # weeks from this date on are held out for calibration
-    layers: int = 3  # lower transformer layers kept from the 6 of the base model
+    layers: int = 6  # lower transformer layers kept from the 6 of the base model
     max_tokens: int = 96
     batch: int = 32
     lr: float = 5e-5
