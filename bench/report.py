@@ -56,9 +56,11 @@ def table(r: dict[str, Any]) -> str:
                 row += f" {_cell(v, key, fmt)} | {_ratio(r['variant_ratios'][enc], k)} |"
             lines.append(row)
     if r.get("scale"):
+        other = r["scale"][0].get("learned_model", "shipped")
         lines += [
             "",
-            "| chunks | answer p50 / p95 (ms) | with the answer model (ms) | retrieval p50 (ms) "
+            f"| chunks | answer p50 / p95 (ms) | with RAG_ANSWER_MODEL={other} (ms) "
+            "| retrieval p50 (ms) "
             "| query RSS (MB) | ingest RSS (MB) | index (MB) | hit@5 | corpus vectors |",
             "|---|---|---|---|---|---|---|---|---|",
         ]

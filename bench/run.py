@@ -135,7 +135,7 @@ def scale(opts: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
         ingest = step("ingest-ours", {**args, "vectors": vectors})
         query = step("query-ours", {**args, "questions": step_q})
         learned = {"answer_p50_ms": None, "answer_p95_ms": None}
-        if opts.answer_model:  # the same questions with the answer model reranking and judging
+        if opts.answer_model:  # the same questions with another answer model (none: heuristic)
             ask = {**args, "questions": step_q, "answer_model": opts.answer_model}
             learned = step("query-ours", ask)
         rows.append(
@@ -152,6 +152,7 @@ def scale(opts: argparse.Namespace, work: Path) -> list[dict[str, Any]]:
                 "corpus_vectors": vectors,
                 "learned_p50_ms": learned["answer_p50_ms"],
                 "learned_p95_ms": learned["answer_p95_ms"],
+                "learned_model": opts.answer_model,
             }
         )
     return rows
@@ -189,9 +190,9 @@ def options(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument(
         "--answer-model",
-        default="shipped",
-        help="the scale runs also answer with this RAG_ANSWER_MODEL (its latency in the table); "
-        "'' to skip",
+        default="none",
+        help="the scale runs also answer with this RAG_ANSWER_MODEL (its latency in the table; "
+        "none: the heuristic alone, the default answers with the shipped model); '' to skip",
     )
     p.add_argument("--cold-runs", type=int, default=5)
     p.add_argument(

@@ -100,11 +100,11 @@ class Settings(BaseSettings):
         0.35, ge=0, le=1, description="Weight of question-term overlap in sentence scores."
     )
     answer_model: str = Field(
-        "none",
-        description="The cross-encoder that judges whether a sentence answers the question and "
-        "reranks passages: shipped (rag/models/answerer, built by `make train`), a folder "
-        "holding one, or none (cosine and term-overlap heuristic; no reranking). Off by "
-        "default: on the eval sets it does not yet beat the heuristic (docs/answer-model.md).",
+        "shipped",
+        description="The cross-encoder that chooses the sentences that answer the question (and "
+        "can decide whether to answer, and rerank passages): shipped (rag/models/answerer, "
+        "built by `make train`), a folder holding one, or none (cosine and term-overlap "
+        "heuristic alone; docs/answer-model.md).",
     )
     answer_threshold: float | None = Field(
         None,
@@ -113,11 +113,19 @@ class Settings(BaseSettings):
         description="Answer only when a sentence's probability of answering reaches this; unset "
         "= the threshold calibrated with the model (its meta.json).",
     )
+    abstain_with: Literal["heuristic", "model", "either"] = Field(
+        "heuristic",
+        description="With an answer model, who decides whether to answer: heuristic (the "
+        "best sentence's cosine and term score must reach RAG_ABSTAIN_THRESHOLD; the model "
+        "then chooses which sentences), model (its probability against "
+        "RAG_ANSWER_THRESHOLD decides), or either (whichever reaches its threshold).",
+    )
     rerank_depth: int = Field(
-        20,
+        0,
         ge=0,
         le=100,
-        description="Fused passages the answer model rescores before the top-k cut (0: none).",
+        description="Fused passages the answer model rescores before the top-k cut (0: none, "
+        "the default: on RealTime QA 2023 its reranking lost evidence; docs/answer-model.md).",
     )
     rrf_k: int = Field(10, ge=1, description="Reciprocal rank fusion constant.")
     lead_tokens: int = Field(

@@ -1,10 +1,12 @@
 """Question + passages -> an answer made of 1-3 quoted article sentences; no LLM, no guessing.
 
-Sentences are shortlisted by cosine similarity to the question plus the share of the question's
-content terms they contain; the answer model (rag/answer_model.py) then gives each the
-probability that it answers the question. Below its calibrated threshold the backend abstains
-and returns the closest passages as related, not as citations. With RAG_ANSWER_MODEL=none the
-cheap score decides alone, against its own threshold. A fact the articles report differently
+Sentences are scored by cosine similarity to the question plus the share of the question's
+content terms they contain (and, for a how-many or when question, whether they hold a number
+or a date). When the best of them stays below RAG_ABSTAIN_THRESHOLD the backend abstains and
+returns the closest passages as related, not as citations. Otherwise the answer model
+(rag/answer_model.py) reads the best twelve with the question and the most probable answers
+are quoted. With RAG_ABSTAIN_WITH=model its probability decides whether to answer too; with
+RAG_ANSWER_MODEL=none the cheap score chooses alone. A fact the articles report differently
 leads with its newest value's sentence (rag/conflicts.py).
 """
 
@@ -71,6 +73,7 @@ class Scored:
     end: int
     score: float
     index: int  # row in the embedding matrix
+    cheap: float = 0.0  # the heuristic's score (cosine, term share, answer type)
 
     @property
     def text(self) -> str:
@@ -110,18 +113,27 @@ class ExtractiveBackend:
         self.model: AnswerModel | None = (
             None if settings.answer_model == "none" else load_answer_model(settings.answer_model)
         )
-        # regular-expression answer types, off with a model: on the six cases of
-        # tests/test_extractive.py the shipped model passes none with or without them
-        # (docs/answer-model.md)
-        self.type_rules = self.model is None
+        # who decides whether to answer: the heuristic's score against RAG_ABSTAIN_THRESHOLD
+        # (the model then only chooses the sentences), the model's probability, or either
+        self.gate = settings.abstain_with if self.model else "heuristic"
+        # regular-expression answer types go with the heuristic's decision: with the model
+        # deciding, the shipped model passes none of the six cases of tests/test_extractive.py
+        # with or without them (docs/answer-model.md)
+        self.type_rules = self.gate != "model"
 
     @property
-    def threshold(self) -> float:
-        """The score the best sentence must reach for the backend to answer."""
-        if self.model is None:
-            return self.settings.abstain_threshold
+    def model_threshold(self) -> float:
+        """The probability a sentence needs for the model to answer with it."""
         t = self.settings.answer_threshold
-        return self.model.threshold if t is None else t
+        return self.model.threshold if t is None and self.model else t or 0.0
+
+    def lets(self, cheap: np.ndarray | float, prob: np.ndarray | float) -> np.ndarray:
+        """Does a sentence with this cheap score and this probability let the backend answer?"""
+        by_cheap = np.asarray(cheap) >= self.settings.abstain_threshold
+        if self.gate == "heuristic":
+            return by_cheap
+        by_model = np.asarray(prob) >= self.model_threshold
+        return by_model if self.gate == "model" else by_cheap | by_model
 
     def score(
         self, question: str, passages: list[Passage], vector: np.ndarray
@@ -151,11 +163,12 @@ class ExtractiveBackend:
                 score += TYPE_BONUS if match else -TYPE_BONUS
             if s == 0 and is_headline(text, p.article.title):
                 score -= HEADLINE_PENALTY
-            scored.append(Scored(p, s, e, score, i))
+            scored.append(Scored(p, s, e, score, i, cheap=score))
         scored.sort(key=lambda x: -x.score)
         if self.model is not None:
-            # subtle: a sentence the model did not read scores 0, below any threshold, but
-            # stays in the list so that an abstention can still show it as related
+            # subtle: a sentence the model did not read scores -1, below any threshold and
+            # any answer margin, but stays in the list so that an abstention can still show it
+            # as related
             head = scored[:MODEL_CANDIDATES]
             probs = self.model.judge(
                 question,
@@ -164,20 +177,38 @@ class ExtractiveBackend:
                 [overlaps[c.index] for c in head],
             )
             judged = [replace(c, score=float(p)) for c, p in zip(head, probs, strict=True)]
-            rest = [replace(c, score=0.0) for c in scored[MODEL_CANDIDATES:]]
+            rest = [replace(c, score=-1.0) for c in scored[MODEL_CANDIDATES:]]
             scored = sorted(judged, key=lambda x: -x.score) + rest
         return scored, vectors
 
+    def fitting(self, question: str, scored: list[Scored]) -> list[Scored]:
+        """A how-many or when question is answered only by a sentence holding a number or a
+        date; the articles may discuss the topic yet not give one."""
+        if self.type_rules and asks_figure(question):
+            return [c for c in scored if type_match(question, c.text)]
+        return scored
+
+    def passes(self, cand: Scored) -> bool:
+        """Does the sentence reach the threshold of whoever decides whether to answer?"""
+        return bool(self.lets(cand.cheap, cand.score))
+
     def select(self, scored: list[Scored], vectors: np.ndarray) -> list[Scored]:
-        """The best sentence and up to answer_sentences-1 more close to it, no near-duplicates."""
-        if not scored or scored[0].score < self.threshold:
+        """The best sentence and up to answer_sentences-1 more close to it, no near-duplicates;
+        none when no sentence reaches the threshold."""
+        if not any(self.passes(c) for c in scored):
             return []
-        floor = max(self.threshold, scored[0].score - self.settings.answer_margin)
+        margin = self.settings.answer_margin
+        floor = scored[0].score - margin
+        # with the heuristic deciding, a further sentence must be close to the best by its
+        # score as well as by the model's
+        near = max(c.cheap for c in scored) - margin if self.gate != "model" else -1.0
         chosen: list[Scored] = []
         said: set[str] = set()
         for cand in scored:
             if cand.score < floor or len(chosen) >= self.settings.answer_sentences:
                 break
+            if chosen and not (self.passes(cand) and cand.cheap >= near):
+                continue
             vec = vectors[cand.index]
             cand_terms = set(terms(cand.text))
             repeats = len(cand_terms & said) / len(cand_terms) if cand_terms else 1.0
@@ -189,15 +220,12 @@ class ExtractiveBackend:
         return chosen
 
     def answer(self, question: str, passages: list[Passage], vector: np.ndarray) -> Answer:
-        scored, vectors = self.score(question, passages, vector)
-        if self.type_rules and asks_figure(question):
-            # a how-many or when question is answered only by a sentence holding a number or a
-            # date; the articles may discuss the topic yet not give one
-            scored = [c for c in scored if type_match(question, c.text)]
+        every, vectors = self.score(question, passages, vector)
+        scored = self.fitting(question, every)
         chosen = self.select(scored, vectors)
         parts = question_parts(question) if self.model is not None else []
-        if len(parts) > 1:
-            chosen = self.each_part(parts, scored, chosen, vectors)
+        if len(parts) > 1:  # each part asks for its own kind of thing
+            chosen = self.each_part(parts, every, chosen, vectors)
         if not chosen:
             return Answer(question, abstention_text(question), (), (), self.related(scored), True)
         picked, conflicts = newest_first([(c.passage, c.start, c.end) for c in chosen], passages)
@@ -214,8 +242,8 @@ class ExtractiveBackend:
     def each_part(
         self, parts: list[str], scored: list[Scored], chosen: list[Scored], vectors: np.ndarray
     ) -> list[Scored]:
-        """A two-part question: the best sentence for each part that reaches the threshold,
-        in the order of the parts, then what the whole question chose."""
+        """A two-part question: the model's best sentence for each part, of those the gate
+        lets through, in the order of the parts, then what the whole question chose."""
         assert self.model is not None
         scored = scored[: 2 * MODEL_CANDIDATES]
         texts = [c.text for c in scored]
@@ -229,10 +257,16 @@ class ExtractiveBackend:
             # subtle: a bare later part ("how often will they run?") has lost its subject; the
             # model reads it first, then the rest of the question as context
             asked = " ".join([part[0].upper() + part[1:], *parts[:i], *parts[i + 1 :]])
-            probs = self.model.judge(asked, texts, rows @ part_vector, share)
-            best = int(np.argmax(probs)) if len(texts) else -1
-            if best >= 0 and probs[best] >= self.threshold and scored[best] not in out:
-                out.append(scored[best])
+            cosine = rows @ part_vector
+            probs = self.model.judge(asked, texts, cosine, share)
+            w = self.settings.lexical_weight
+            cheap = (1 - w) * cosine + w * np.asarray(share)  # on topic for this part
+            # each part its own sentence: the most probable of those the gate lets through
+            # that no earlier part took
+            fits = self.fitting(part, scored)
+            open_ = self.lets(cheap, probs) & np.array([c in fits and c not in out for c in scored])
+            if open_.any():
+                out.append(scored[int(np.argmax(np.where(open_, probs, -np.inf)))])
         spare = [c for c in chosen if c not in out]
         return (out + spare)[: max(self.settings.answer_sentences, len(out))]
 

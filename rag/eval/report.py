@@ -158,6 +158,8 @@ def _header(result: EvalResult) -> list[str]:
         f"- questions: {result.ours.summary.metrics.n} ({extra.answerable} answerable, "
         f"{extra.unanswerable} unanswerable)",
         f"- backend `{s['llm']}`, top_k {s['top_k']}, embedding model `{s['embed_model']}`",
+        f"- answer model `{s.get('answer_model', 'none')}` (whether to answer: "
+        f"{s.get('abstain_with', 'heuristic')}; reranking depth {s.get('rerank_depth', 0)})",
         f"- support checker: {result.checker}",
         f"- index: {result.ours.index['ingest']}",
         f"- run time: {result.seconds} s",
