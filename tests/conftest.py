@@ -29,6 +29,18 @@ FACTS = [
     ("How long will the Saltmarsh train drivers walk out?", "rail_strike", ["48 hours"]),
     ("Where was the stolen Gorran Museum clock found?", "museum_theft", ["garden shed"]),
 ]
+# The fact the default answerer gets wrong: the answer model quotes the lede ("Police have
+# recovered … clock stolen from the Gorran Museum in January"), not where it was found.
+MISSED = pytest.mark.xfail(
+    reason="the answer model quotes the lede ('Police have recovered … clock stolen from the "
+    "Gorran Museum in January'): it reads 0.22 for it against 0.21 for the sentence that says "
+    "where, and the cheap signals joined to it favour the lede (docs/answer-model.md)",
+    strict=True,
+)
+# FACTS for a parametrised test, the missed one marked as an expected failure
+FACT_PARAMS = [pytest.param(*f, marks=MISSED) if f[1] == "museum_theft" else f for f in FACTS]
+# FACTS the default answerer answers, for tests about something else (storage, concurrency)
+ANSWERED = [f for f in FACTS if f[1] != "museum_theft"]
 
 
 def make_settings(tmp: Path, **kw: object) -> Settings:

@@ -10,7 +10,7 @@ import pytest
 from rag.embed import Embedder
 from rag.engine import Engine
 
-from .conftest import DATA, FACTS, make_settings
+from .conftest import DATA, FACT_PARAMS, make_settings
 
 
 def test_retrieved_passages_carry_one_stored_vector_per_sentence(engine: Engine) -> None:
@@ -60,7 +60,7 @@ def test_an_index_keeps_the_way_it_was_built(tmp_path: Path, embedder: Embedder)
         assert (want * stored[cid]).sum(axis=1).min() > 0.98
 
 
-@pytest.mark.parametrize(("question", "doc_id", "must"), FACTS)
+@pytest.mark.parametrize(("question", "doc_id", "must"), FACT_PARAMS)
 def test_stored_vectors_answer_without_encoding_sentences(
     engine: Engine, question: str, doc_id: str, must: list[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

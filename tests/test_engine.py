@@ -7,20 +7,10 @@ import pytest
 from rag.engine import Engine
 from rag.retrieve import Filters, fuse
 
-from .conftest import FACTS
-
-MISSED = pytest.mark.xfail(
-    reason="the answer model quotes the lede ('Police have recovered … clock stolen from the "
-    "Gorran Museum in January'): it reads 0.22 for it against 0.21 for the sentence that says "
-    "where, and the cheap signals joined to it favour the lede (docs/answer-model.md)",
-    strict=True,
-)
+from .conftest import FACT_PARAMS, FACTS
 
 
-@pytest.mark.parametrize(
-    ("question", "doc_id", "must"),
-    [pytest.param(*f, marks=MISSED) if f[1] == "museum_theft" else f for f in FACTS],
-)
+@pytest.mark.parametrize(("question", "doc_id", "must"), FACT_PARAMS)
 def test_each_fact_is_cited_at_its_sentence(
     engine: Engine, question: str, doc_id: str, must: list[str]
 ) -> None:

@@ -19,7 +19,7 @@ from rag.errors import StoreError
 from rag.index import Filters
 
 from . import postgres
-from .conftest import FACTS, make_settings
+from .conftest import ANSWERED, FACTS, make_settings
 from .postgres import Cluster
 from .servers import ChromaServer
 
@@ -48,7 +48,7 @@ def test_ingest_and_ask_with_the_records_in_postgres(
     engine = replica(tmp_path, embedder, pg_url, chroma, "a")
     report = engine.ingest([corpus])
     assert report.exit_code == 0 and len(report.added) == 8
-    for question, doc, words in FACTS:
+    for question, doc, words in ANSWERED:
         answer = engine.ask(question)
         assert answer.citations[0].doc_id == doc, question
         assert all(w in " ".join(c.quote for c in answer.citations) for w in words)
