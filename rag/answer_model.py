@@ -53,9 +53,11 @@ class AnswerModel:
 
     def warm(self) -> None:
         """Read the model in the background, so that it is ready by the time the passages are
-        (a cold `rag ask` overlaps the two)."""
+        (a cold `rag ask` overlaps the two). Not a daemon: a process that exits meanwhile (on
+        a bad question, a missing index) waits for the load to finish, as onnxruntime aborts
+        the process when it is torn down in the middle of one."""
         if self._session is None:
-            threading.Thread(target=self._load, daemon=True).start()
+            threading.Thread(target=self._load, name="answer-model-load").start()
 
     def _load(self) -> tuple[Any, Any]:
         with self._lock:
