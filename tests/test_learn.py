@@ -23,7 +23,7 @@ def test_pairs_label_sentences_by_whether_they_name_the_right_choice() -> None:
     for p in pairs:
         assert mentions(p.text, right[p.qid]) == bool(p.label)
     kinds = {p.kind for p in pairs}
-    assert kinds == {"answer", "passage", "search"}
+    assert kinds == {"answer", "passage", "search", "search-answer"}
 
 
 def test_pairs_are_the_same_for_the_same_seed() -> None:
@@ -53,3 +53,31 @@ def test_training_runs_end_to_end_and_the_result_loads(tmp_path: Path) -> None:
     ]
     p = AnswerModel(out).probabilities("Who won?", ["Ada won the race.", "It rained."])
     assert p.shape == (2,) and ((p >= 0) & (p <= 1)).all()
+
+
+def test_pairs_from_articles_alone_leave_the_evidence_passage_out(tmp_path: Path) -> None:
+    """The evidence passages are short summaries that mostly answer; `passages=False` trains
+    on the search-result articles alone, the kind of text the product reads."""
+    q = {
+        "question_id": "20220107_0",
+        "question_sentence": "Which town opened the longest footbridge in Dornland?",
+        "choices": ["Velby", "Orsk", "Tamm", "Lune"],
+        "answer": ["0"],
+        "evidence": "<p>The town of Velby opened the longest footbridge in Dornland.</p>",
+    }
+    article = (
+        "Planners in Dornland praised the new footbridge. Velby opened the longest footbridge "
+        "in Dornland on Tuesday, the mayor said. Orsk council will study a crossing of its own."
+    )
+    result = {"question_id": q["question_id"], "search_result": [{"text": article}]}
+    (tmp_path / "20220107_qa.jsonl").write_text(json.dumps(q) + "\n")
+    (tmp_path / "20220107_gcs.jsonl").write_text(json.dumps(result) + "\n")
+    files = weeks([tmp_path])
+    both = list(build_pairs(files, seed=0))
+    alone = list(build_pairs(files, seed=0, passages=False))
+    assert any(p.kind == "answer" for p in both)
+    assert {p.kind for p in alone} == {"search-answer", "search"}
+    assert all(p.text in article for p in alone)
+    assert [p.text for p in alone if p.label] == [
+        "Velby opened the longest footbridge in Dornland on Tuesday, the mayor said."
+    ]

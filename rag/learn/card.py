@@ -32,12 +32,7 @@ one-logit head. This model is released under the same licence.
 ## Data
 RealTime QA (Kasai et al., 2023), weeks of {years} only: 2023 is kept for
 reporting. Weeks before {dev_from} train; later weeks are held out for calibration.
-- positives: evidence-passage sentences naming the right choice (normalised match;
-  questions whose passage has none are skipped), and up to 3 search-result sentences that
-  name it and share at least half of the question's content terms (distant supervision;
-  questions without a passage get these alone);
-- negatives: the passage's other sentences, and sentences of the question's search-result
-  articles that do not name it (the most on-topic first, a few at random).
+{sources}
 - training: {train_pairs} pairs ({train_positives} positive) from
   {train_questions} questions in {train_weeks} weeks;
 - held out: {dev_pairs} pairs from {dev_questions} questions in
@@ -87,13 +82,34 @@ without its neighbours, so "He said it would" is judged without knowing who "he"
 """
 
 
+SOURCES = {
+    "all": """- positives: evidence-passage sentences naming the right choice (normalised match;
+  questions whose passage has none are skipped), and up to 3 search-result sentences that
+  name it and share at least half of the question's content terms (distant supervision;
+  questions without a passage get these alone);
+- negatives: the passage's other sentences, and sentences of the question's search-result
+  articles that do not name it (the most on-topic first, a few at random).""",
+    "articles": """- the search-result articles only (`sources=articles`): the evidence passages are
+  short summaries whose sentences mostly answer, so a model trained on them also learns
+  their style as a sign of an answer, and the product reads articles;
+- positives: up to 3 article sentences that name the right choice (normalised match) and
+  share at least half of the question's content terms (distant supervision; questions
+  without one are skipped);
+- negatives: the articles' sentences that do not name it (the most on-topic first, a few
+  at random).""",
+}
+
+
 def _versions(meta: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
             "file": name,
             "MB": v["mb"],
             "pair AUC": v["auc"],
-            "AUC vs same passage": v["auc_same_passage"],
+            # no passage pairs when trained on articles alone: NaN
+            "AUC vs same passage": "n/a"
+            if v["auc_same_passage"] != v["auc_same_passage"]
+            else v["auc_same_passage"],
             "top-1": v["top1"],
         }
         for name, v in meta["versions"].items()
@@ -125,6 +141,7 @@ def write_card(folder: Path, meta: dict[str, Any]) -> Path:
         if r["layers"] == 6
         else f"lower {r['layers']} of 6 transformer layers",
         years=" and ".join(r["years"]),
+        sources=SOURCES[r.get("sources", "all")],
         dev_from=r["dev_from"],
         recipe=", ".join(f"{k}={v}" for k, v in r.items()),
         **{f"train_{k}": meta["train"][k] for k in ("pairs", "positives", "questions", "weeks")},

@@ -8,9 +8,12 @@
   choice and share at least half of the question's content terms, the most on-topic first.
 
 A question without an evidence passage gets search pairs only, when some search sentence is a
-distant positive. A question with no positive at all is skipped. Removing the positives from
-a group leaves "on topic, but does not say": `groups` keeps both forms for calibrating
-abstention on held-out weeks.
+distant positive; so does every question when passages are left out (`passages=False`): the
+evidence passages are short summaries whose sentences mostly answer, so a model trained on
+them also learns their style as a sign of an answer, which the product's articles lack.
+A question with no positive at all is skipped. Removing the positives from a group leaves
+"on topic, but does not say": `groups` keeps both forms for calibrating abstention on held-out
+weeks.
 """
 
 from __future__ import annotations
@@ -74,9 +77,14 @@ def question_pairs(
     hard: int = 6,
     easy: int = 2,
     distant: int = 3,
+    passages: bool = True,
 ) -> list[Pair]:
-    """One RealTime QA question's pairs; [] when it has no usable evidence or answer."""
-    passage = passage_text(q.get("evidence") or "")
+    """One RealTime QA question's pairs; [] when it has no usable evidence or answer.
+
+    Without `passages` the evidence passage is left out and the question is treated as one
+    without it: search-result sentences alone, the kind of text the product reads.
+    """
+    passage = passage_text(q.get("evidence") or "") if passages else ""
     answer = q["choices"][int(q["answer"][0])]
     if answer.strip().lower().replace("the ", "") in VAGUE_CHOICES:
         return []
@@ -116,14 +124,18 @@ def weeks(dirs: list[Path]) -> list[Path]:
     return sorted(p for d in dirs for p in Path(d).glob("*_qa.jsonl"))
 
 
-def build_pairs(qa_files: list[Path], seed: int = 0, **sizes: int) -> Iterator[Pair]:
-    """Pairs of every question in the given weeks (deterministic for a seed)."""
+def build_pairs(
+    qa_files: list[Path], seed: int = 0, passages: bool = True, **sizes: int
+) -> Iterator[Pair]:
+    """Pairs of every question in the given weeks (deterministic for a seed); without
+    `passages`, from the search-result articles alone."""
     for qa_file in qa_files:
         gcs = qa_file.with_name(qa_file.name.replace("_qa.jsonl", "_gcs.jsonl"))
         results = {r["question_id"]: r.get("search_result") or [] for r in _read(gcs)}
         for q in _read(qa_file):
             rng = random.Random(f"{seed}:{q['question_id']}")
-            yield from question_pairs(q, results.get(q["question_id"], []), rng, **sizes)
+            found = results.get(q["question_id"], [])
+            yield from question_pairs(q, found, rng, passages=passages, **sizes)
 
 
 def write_pairs(pairs: list[Pair], path: Path) -> None:

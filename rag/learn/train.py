@@ -55,6 +55,10 @@ class Recipe:
     # whole questions instead of pairs of similar length (not used by the shipped model)
     listwise: float = 0.0
     max_pairs: int = 20_000  # training pairs at most (a random subset of questions beyond)
+    # where the sentences come from, for training and the held-out pairs: "articles" (the
+    # search results alone: the product reads articles) or "all" (the evidence passages too,
+    # whose summary style the model then also learns as a sign of an answer)
+    sources: str = "articles"
     seed: int = 0
 
 
@@ -264,6 +268,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Recipe]:
     args = ap.parse_args(argv)
     recipe = Recipe(**{k: v for k, v in vars(args).items() if k not in ("data", "out")})
     recipe = Recipe(**{**vars(recipe), "years": tuple(args.years)})
+    if recipe.sources not in ("all", "articles"):
+        raise SystemExit(f"--sources {recipe.sources!r}: use all or articles")
     if "2023" in recipe.years:
         raise SystemExit("2023 is kept for reporting — train on 2022 and 2024")
     return args, recipe
@@ -296,9 +302,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     torch.set_num_threads(max(1, torch.get_num_threads()))
     t0 = time.time()
     train_files, dev_files = split_weeks(args.data, recipe)
-    train = cap(list(build_pairs(train_files, recipe.seed)), recipe.max_pairs, recipe.seed)
+    passages = recipe.sources == "all"
+    train = cap(
+        list(build_pairs(train_files, recipe.seed, passages)), recipe.max_pairs, recipe.seed
+    )
     # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
-    dev = list(build_pairs(dev_files, recipe.seed, passage_negs=12, hard=16, easy=4))
+    dev = list(build_pairs(dev_files, recipe.seed, passages, passage_negs=12, hard=16, easy=4))
     n_pos = sum(p.label for p in train)
     print(
         f"{len(train)} training pairs ({n_pos} positive), {len(dev)} held-out pairs",
