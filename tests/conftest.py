@@ -33,8 +33,8 @@ FACTS = [
 # recovered … clock stolen from the Gorran Museum in January"), not where it was found.
 MISSED = pytest.mark.xfail(
     reason="the answer model quotes the lede ('Police have recovered … clock stolen from the "
-    "Gorran Museum in January'): it reads 0.22 for it against 0.21 for the sentence that says "
-    "where, and the cheap signals joined to it favour the lede (docs/answer-model.md)",
+    "Gorran Museum in January') before the sentence that says where: the cheap signals joined "
+    "to its probability favour the lede (docs/answer-model.md)",
     strict=True,
 )
 # FACTS for a parametrised test, the missed one marked as an expected failure

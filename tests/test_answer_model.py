@@ -109,7 +109,7 @@ def test_question_parts() -> None:
 
 
 @pytest.mark.xfail(
-    reason="at its threshold calibrated on RealTime QA (0.33) the shipped model refuses 5 of "
+    reason="at its threshold calibrated on RealTime QA (0.34) the shipped model refuses 6 of "
     "the 8 facts: its probabilities do not transfer to these articles, which is why the "
     "heuristic decides by default (docs/answer-model.md)",
     strict=True,

@@ -90,10 +90,10 @@ def test_named_days_in_a_question_ask_for_no_date(embedder: Embedder) -> None:
 
 def test_a_quoted_sentence_is_cited_with_its_speaker(seeded: Path, embedder: Embedder) -> None:
     """The seed quotes Starmer over two sentences; the second names no speaker and, quoted
-    alone under a question about Musk, read as Musk's words."""
+    alone, reads as anyone's words (under a question about Musk, as Musk's)."""
     engine = Engine(make_settings(seeded), embedder)
     grip = "X has got to get a grip of this"
-    for question in ("What did Elon Musk say about Ofcom?", "Who owns X?"):
+    for question in ("Who said X has got to get a grip of this?", "Who wants X to get a grip?"):
         answer = engine.ask(question)
         quoted = [c.quote for c in answer.citations if grip in c.quote]
         assert quoted, answer.text  # the quotation is still what answers

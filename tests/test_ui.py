@@ -521,7 +521,7 @@ def test_quotes_of_one_article_share_one_header() -> None:
 
 @pytest.mark.slow
 def test_a_quote_names_its_speaker_and_a_follow_up_shows_its_search(page: Any) -> None:
-    ask(page, "What did Elon Musk say about Ofcom?", "quote with its speaker")
+    ask(page, "Who said X has got to get a grip of this?", "quote with its speaker")
     said = page.locator(LAST_ANSWER).last.text_content()
     assert "X has got to get a grip" in said and "Keir Starmer said" in said
     ask(page, "What did he say about the government?", "follow-up")
