@@ -100,6 +100,14 @@ SOURCES = {
 }
 
 
+MADE = """
+- questions written by rule (`made={made}`): in sentences of the same training weeks'
+  articles, a named doer, a quoted speaker or the time of a past action is replaced by a
+  question word ("Who said “…”?", "When did X do Y?"; rag/learn/asking.py); the sentence is
+  the positive and up to 5 other sentences of its article the negatives, so that the model
+  also meets questions phrased as a reader asks them, not only the quiz's."""
+
+
 def _versions(meta: dict[str, Any]) -> list[dict[str, Any]]:
     return [
         {
@@ -141,7 +149,7 @@ def write_card(folder: Path, meta: dict[str, Any]) -> Path:
         if r["layers"] == 6
         else f"lower {r['layers']} of 6 transformer layers",
         years=" and ".join(r["years"]),
-        sources=SOURCES[r.get("sources", "all")],
+        sources=SOURCES[r.get("sources", "all")] + (MADE.format(**r) if r.get("made") else ""),
         dev_from=r["dev_from"],
         recipe=", ".join(f"{k}={v}" for k, v in r.items()),
         **{f"train_{k}": meta["train"][k] for k in ("pairs", "positives", "questions", "weeks")},

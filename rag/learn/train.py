@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from .asking import made_pairs
 from .calibration import judge_with_cheap_signals, pair_metrics
 from .card import write_card
 from .pairs import Pair, build_pairs, weeks
@@ -59,6 +60,7 @@ class Recipe:
     # search results alone: the product reads articles) or "all" (the evidence passages too,
     # whose summary style the model then also learns as a sign of an answer)
     sources: str = "articles"
+    made: int = 0  # questions written by rule from training articles (rag/learn/asking.py)
     seed: int = 0
 
 
@@ -266,8 +268,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Recipe]:
             ap.add_argument(f"--{name.replace('_', '-')}", type=type(value), default=value)
     ap.add_argument("--years", nargs="+", default=list(Recipe.years))
     args = ap.parse_args(argv)
-    recipe = Recipe(**{k: v for k, v in vars(args).items() if k not in ("data", "out")})
-    recipe = Recipe(**{**vars(recipe), "years": tuple(args.years)})
+    given = {k: v for k, v in vars(args).items() if k not in ("data", "out", "years")}
+    recipe = Recipe(**given, years=tuple(args.years))
     if recipe.sources not in ("all", "articles"):
         raise SystemExit(f"--sources {recipe.sources!r}: use all or articles")
     if "2023" in recipe.years:
@@ -303,16 +305,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     t0 = time.time()
     train_files, dev_files = split_weeks(args.data, recipe)
     passages = recipe.sources == "all"
-    train = cap(
-        list(build_pairs(train_files, recipe.seed, passages)), recipe.max_pairs, recipe.seed
+    train = list(build_pairs(train_files, recipe.seed, passages))
+    train = cap(train, recipe.max_pairs, recipe.seed) + made_pairs(
+        train_files, recipe.seed, recipe.made
     )
     # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
     dev = list(build_pairs(dev_files, recipe.seed, passages, passage_negs=12, hard=16, easy=4))
     n_pos = sum(p.label for p in train)
-    print(
-        f"{len(train)} training pairs ({n_pos} positive), {len(dev)} held-out pairs",
-        file=sys.stderr,
-    )
+    print(f"{len(train)} training pairs ({n_pos} positive), {len(dev)} held-out", file=sys.stderr)
     model, tokenizer = fine_tune(train, recipe, log=lambda s: print(s, file=sys.stderr))
     chosen, versions, judged = export_and_judge(model, tokenizer, dev, args.out, recipe)
     meta = {
