@@ -4,7 +4,7 @@ Sentences are scored by cosine similarity to the question plus the share of the 
 content terms they contain (and, for a how-many or when question, whether they hold a number
 or a date). When the best of them stays below RAG_ABSTAIN_THRESHOLD the backend abstains and
 returns the closest passages as related, not as citations. Otherwise the answer model
-(rag/answer_model.py) reads the best twelve with the question and the most probable answers
+(rag/answer_model.py) reads the best eight with the question and the most probable answers
 are quoted. With RAG_ABSTAIN_WITH=model its probability decides whether to answer too; with
 RAG_ANSWER_MODEL=none the cheap score chooses alone. A fact the articles report differently
 leads with its newest value's sentence (rag/conflicts.py).
@@ -35,9 +35,10 @@ HEADLINE_PENALTY = 0.05  # a headline sums up; the body sentence it restates car
 # sentence costs about 20 ms on a 2-core CPU. Either way only this many candidates are scored:
 # those sharing the most terms with the question, then from the best passages.
 MAX_EMBEDDED = 24
-# The answer model reads only the best of those by the cheap score (~4 ms a pair on 2 cores);
-# most were already read when the passages were reranked.
-MODEL_CANDIDATES = 12
+# The answer model reads only the best of those by the cheap score (~7 ms a pair on 2 cores).
+# Eight, not twelve: the same answers on the report sets, 30 ms less at the median
+# (docs/answer-model.md, "Eight candidates").
+MODEL_CANDIDATES = 8
 TYPE_BONUS = 0.08  # added when a sentence holds the kind of thing asked for (number, date),
 # taken off when it does not
 
