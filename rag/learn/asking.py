@@ -15,7 +15,9 @@ doer or of the time of the action, spaCy's parse deciding which words go:
         -> "When did Ofcom make urgent contact with X?"
 
 The sentence is the positive; the article's other sentences are its negatives (same story,
-does not say), except those naming the same answer.
+does not say), except those naming the same answer. `python -m rag.learn.train --made N`
+adds N such questions; the shipped model has none (measured, not better in the pipeline:
+docs/answer-model.md).
 """
 
 from __future__ import annotations
