@@ -177,16 +177,35 @@ def is_name(token: str, low: str) -> bool:
     return token[:1].isupper() and bool(low) and low not in STOPWORDS and low not in _STARTERS
 
 
+_MONTH_LEAD = frozenset("in on since until by from early late mid last next of".split())  # noqa: SIM905
+_ONE_LEAD = frozenset("no any every each the this that which at".split())  # noqa: SIM905
+
+
+def _not_a_fact(tokens: list[str], i: int) -> bool:
+    """Is tokens[i] the verb "may" or the pronoun "one", which look like a month and a number?"""
+    low, before = tokens[i].casefold(), tokens[i - 1].casefold() if i else ""
+    after = tokens[i + 1].casefold() if i + 1 < len(tokens) else ""
+    if low == "may":  # capitalised inside a sentence: "Theresa May", "on 3 May"
+        named = tokens[i][0].isupper() and i > 0
+        return not named and before not in _MONTH_LEAD and number(after) is None
+    return low == "one" and (before in _ONE_LEAD or after == "of")
+
+
 def facts(text: str) -> set[str]:
-    """Numbers, months, weekdays, scale words and proper names in a sentence, normalised.
+    """Numbers, months, weekdays, scale words and proper names in a sentence, normalised (not
+    the verb "may" nor the pronoun "one").
 
     >>> sorted(facts("Ofcom fined X £5m on Tuesday."))
     ['5', 'ofcom', 'tuesday', 'x']
+    >>> sorted(facts("One of the firms may face a fine in may, one source said."))
+    ['1', 'may']
     """
     out: set[str] = set()
-    for tok in TOKEN.findall(text):
-        num = number(tok)
-        low = norm_token(tok)
+    tokens = TOKEN.findall(text)
+    for i, tok in enumerate(tokens):
+        if _not_a_fact(tokens, i):
+            continue
+        num, low = number(tok), norm_token(tok)
         if num is not None:
             out.add(num)
         elif low in MONTHS or low in WEEKDAYS or low in SCALES or is_name(tok, low):
@@ -272,8 +291,6 @@ MARKER = re.compile(
     rf"|\bsources?\s+(?P<d>{_IDS})\b)",
     re.I,
 )
-
-
 # Markers that end a text (a sentence's own, written after it).
 TRAILING_MARKERS = re.compile(rf"(?:{MARKER.pattern})+\s*$", re.I)
 

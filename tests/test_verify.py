@@ -173,3 +173,24 @@ def test_a_list_item_is_judged_with_its_lead_in(engine: Engine) -> None:
     assert [s.text[:3] for s in sentences[1:]] == ["1. ", "2. "]
     assert sentences[1].support == "supported"  # "She won…" is a sentence of its own
     assert sentences[2].support != "supported"  # "won…" read with its lead-in
+
+
+def test_a_copy_of_a_quote_keeps_its_negation_and_passes(engine: Engine) -> None:
+    from rag.types import Article, Chunk
+
+    text = ("The mayor said on Thursday: “It’s disgraceful, it’s reckless, and it’s not to be "
+            "tolerated.” The council will meet on Monday.")  # fmt: skip
+    end = text.index(" The council")
+    chunk = Chunk("q#0", "q", 0, 0, len(text), text, ((0, end), (end + 1, len(text))))
+    quote = [Passage(chunk, Article("q", "Mayor condemns", text), 0.0, 0)]
+    checker = HeuristicChecker(engine.embedder)
+    copied = "The mayor said on Thursday: \"It's disgraceful, it's reckless, and it's not to be"
+    assert checker.judge(copied + ' tolerated."', quote).label == "supported"
+    flipped = "The mayor said on Thursday that it's disgraceful, reckless, and to be tolerated."
+    assert checker.judge(flipped, quote).label != "supported"
+
+
+def test_the_verb_may_and_the_pronoun_one_are_not_facts() -> None:
+    assert facts("One of the firms may face a fine, no one said.") == set()
+    assert {"may", "2020", "1"} <= facts("In may 2020 one man was jailed.")
+    assert "may" in facts("Theresa May resigned.") and "may" in facts("It opened on May 5.")

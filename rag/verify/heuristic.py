@@ -85,14 +85,19 @@ def passage_source(p: Passage) -> str:
 
 
 def negated_like(source: str, claim: str) -> bool:
-    """Is the source negated in the clauses the claim draws on (2+ shared terms)?
+    """Is the source negated in the clauses the claim draws on (2+ shared terms, or every term
+    of a short clause)?
 
     >>> negated_like("They met in Paris, which they weren't allowed to say.", "They met in Paris.")
     False
+    >>> negated_like("He said: “It’s vile, and it’s not tolerated.”", "It's vile, not tolerated.")
+    True
     """
     want = set(terms(claim))
     clauses = re.split(r"[,;:—–]\s+", source)
-    used = [c for c in clauses if len(want & set(terms(c))) >= 2] or clauses
+    shared = [(len(want & set(terms(c))), len(set(terms(c)))) for c in clauses]
+    used = [c for c, (n, k) in zip(clauses, shared, strict=True) if n >= 2 or n == k > 0]
+    used = used or clauses
     return negated(" ".join(used))
 
 
