@@ -9,6 +9,8 @@ starts at that sentence; and a quoted sentence followed by a short "she said." e
 
 from __future__ import annotations
 
+import re
+
 from .text import words
 
 Span = tuple[int, int]
@@ -77,6 +79,30 @@ def attributed(text: str, start: int, end: int) -> Span:
         if after and len(words(after)) <= TRAILER_WORDS and speaks(after):
             return start, text.index(after, end) + len(after)
     return start, end
+
+
+_CLAUSE_BREAK = re.compile(r",\s+(?:and|but|while)\s+|;\s+")
+
+
+def speaker_clause(text: str, start: int, end: int) -> Span:
+    """`attributed`, but from the opener's last clause that attributes speech: who says the
+    quoted words, not everything the opener also reports.
+
+    >>> t = "The party backed it, and Starmer said: “It is vile. X must act.”"
+    >>> s, e = speaker_clause(t, t.index("X must"), len(t))
+    >>> t[s:e]
+    'Starmer said: “It is vile. X must act.”'
+    """
+    s, e = attributed(text, start, end)
+    if s >= start:
+        return s, e
+    head = text[s:start]
+    opened = open_quote(head)
+    head = head[:opened] if opened >= 0 else head
+    for cut in reversed([m.end() for m in _CLAUSE_BREAK.finditer(head)]):
+        if speaks(head[cut:]):
+            return s + cut, e
+    return s, e
 
 
 def _sentences(text: str, start: int, end: int) -> list[Span]:

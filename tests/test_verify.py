@@ -194,3 +194,23 @@ def test_the_verb_may_and_the_pronoun_one_are_not_facts() -> None:
     assert facts("One of the firms may face a fine, no one said.") == set()
     assert {"may", "2020", "1"} <= facts("In may 2020 one man was jailed.")
     assert "may" in facts("Theresa May resigned.") and "may" in facts("It opened on May 5.")
+
+
+def test_words_put_in_another_speakers_mouth_are_not_supported(engine: Engine) -> None:
+    from rag.segment import split_sentences
+    from rag.types import Article, Chunk
+
+    text = (
+        "Harbour council backs the regulator\n"
+        "The council said this week that the regulator had its backing, and Mayor Ana Ruiz said "
+        "on Thursday: “It is reckless. The ferry company has got to get a grip of this, and the "
+        "regulator has our full support to act.”\nThe ferries run again on Monday."
+    )
+    spans = tuple(split_sentences(text))
+    chunk = Chunk("h#0", "h", 0, 0, len(text), text, spans)
+    ps = [Passage(chunk, Article("h", "Harbour council backs the regulator", text), 0.0, 0)]
+    checker = HeuristicChecker(engine.embedder)
+    said = "the ferry company has got to get a grip of this, and the regulator has our full support"
+    put = checker.judge(f"The regulator concluded that {said}.", ps)
+    assert put.label != "supported" and put.doer is not None and "Ana Ruiz" in put.doer
+    assert checker.judge(f"Mayor Ana Ruiz said that {said}.", ps).label == "supported"

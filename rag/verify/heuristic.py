@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..attribution import speaker_clause
 from ..text import (
     facts,
     is_question,
@@ -181,6 +182,9 @@ class HeuristicChecker:
             score -= NEGATION_PENALTY
         if _INSTRUCTION.search(best_text) or len(claim_terms) < 2 or is_question(claim):
             score -= INSTRUCTION_PENALTY  # an echoed instruction; a bare word; a question
-        doer = swapped_doer_of(claim, best_text, score)
+        # a quotation's sentence is read with the clause that says who speaks ("…, and
+        # Starmer said: “…”"), so that words put in another's mouth are caught too
+        qs, qe = speaker_clause(p.article.text, s, e)
+        doer = swapped_doer_of(claim, p.article.text[qs:qe], score)
         score -= ROLE_PENALTY if doer else 0.0
         return Judgement(label_of(score), round(score, 4), p, s, e, missing, doer)
