@@ -214,3 +214,28 @@ def test_words_put_in_another_speakers_mouth_are_not_supported(engine: Engine) -
     put = checker.judge(f"The regulator concluded that {said}.", ps)
     assert put.label != "supported" and put.doer is not None and "Ana Ruiz" in put.doer
     assert checker.judge(f"Mayor Ana Ruiz said that {said}.", ps).label == "supported"
+
+
+def test_rag_check_judges_a_long_article_by_its_likeliest_chunks(engine: Engine) -> None:
+    from rag.check import CHECKED_CHUNKS, article_passages, check_claim
+    from rag.types import Article
+
+    towns = ["Pellow", "Carn Point", "Saltmarsh", "Riverton", "Aldmere", "Brenholt"]
+    filler = [f"The {towns[i % 6]} council met on day {i} to discuss roads, parks and library "
+              "hours." for i in range(150)]  # fmt: skip
+    fact = "The Tarnvik glacier retreated 41 metres last year, the survey found."
+    text = "Council round-up\n" + "\n".join([*filler[:90], fact, *filler[90:]])
+    checker = HeuristicChecker(engine.embedder)
+    judged: list[int] = []
+    original = checker.judge
+
+    def counting(claim: str, passages: list[Passage]) -> object:
+        judged.append(len(passages))
+        return original(claim, passages)
+
+    checker.judge = counting  # type: ignore[method-assign]
+    article = Article("long", "Council round-up", text)
+    assert len(article_passages(article, engine.embedder)) > 2 * CHECKED_CHUNKS
+    verdict = check_claim(fact, [article], checker, engine.embedder)
+    assert verdict.label == "supported" and verdict.quote == fact
+    assert 0 < len(judged) <= CHECKED_CHUNKS
