@@ -96,7 +96,7 @@ def check_claim(
 
 def likeliest(claim: str, passages: list[Passage], keep: int = CHECKED_CHUNKS) -> list[Passage]:
     """The chunks sharing most content terms with the claim (earlier first on ties): a long
-    article's other chunks cannot back it better than these, and judging every one of a
+    article's other chunks rarely back it better than these, and judging every one of a
     6,121-word article's 33 chunks took up to half a second a claim."""
     want = set(terms(claim))
     shared = [len(want & set(terms(p.chunk.text))) for p in passages]
