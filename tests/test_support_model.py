@@ -4,6 +4,7 @@ training pairs built the same way twice."""
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,46 @@ def test_xsum_halves_split_by_article_whatever_the_row_order() -> None:
 
     assert len(arts(train)) == len(arts(report)) == 5 and not arts(train) & arts(report)
     assert arts(xsum_halves(rows[::-1])[0]) == arts(train)
+
+
+def test_relation_errors_keep_the_words_and_change_who_did_what() -> None:
+    from rag.learn.relations import invent_link, move_name, swap_roles, trim
+    from rag.verify.roles import parser
+
+    nlp = parser()
+    swapped = swap_roles(nlp("Elon Musk has previously attacked the Labour government."))
+    assert swapped == "The Labour government has previously attacked Elon Musk."
+    passage = "Ofcom made urgent contact with X, and Starmer backed Ofcom."
+    moved = move_name("The regulator Ofcom made urgent contact.", passage, random.Random(0))
+    assert moved == "The regulator Starmer made urgent contact."
+    linked = invent_link("X restricted the tool.", "Ofcom was alarmed.", random.Random(0))
+    assert linked.startswith("X restricted the tool") and "ofcom was alarmed" in linked
+    assert trim(nlp("Musk, the owner of X, has attacked the government twice.")) == (
+        "Musk has attacked the government twice."
+    )
+    # an aside that negates is not left out: the shorter claim would say something else
+    assert trim(nlp("The bill, which was not debated, passed in the Senate on Monday.")) is None
+
+
+def test_training_pairs_hold_relation_errors(embedder: Embedder) -> None:
+    articles = news_articles(FIXTURE, ("2022", "2024"), 10, seed=0, min_chars=100)
+    pairs = news_pairs(articles, embedder, seed=0)
+    kinds = {(p.kind, p.label) for p in pairs}
+    assert {("name moved", 0), ("invented link", 0)} <= kinds
+    # the checker strips "According to the article, …" before judging: a model trained with
+    # it on backed claims learned the lead-in instead of the support
+    assert not any(p.claim.lower().startswith("according to the article") for p in pairs)
+
+
+def test_held_out_news_kinds_say_what_the_shipped_model_learned(tmp_path: Path) -> None:
+    from rag.learn.support_eval import news_kinds
+    from rag.verify.learned import SHIPPED
+
+    before = sorted(p.name for p in SHIPPED.iterdir())
+    held = news_kinds(SHIPPED, FIXTURE, trained_on=3, seed=0, min_chars=100)
+    assert sorted(p.name for p in SHIPPED.iterdir()) == before  # nothing written beside it
+    assert held["articles"] == 3
+    kinds = held["kinds"]
+    assert kinds["verbatim"]["backed"] == 1 and "auc" not in kinds["verbatim"]
+    assert kinds["other article"]["backed"] == 0
+    assert all(0.0 <= k["auc"] <= 1.0 for k in kinds.values() if "auc" in k)

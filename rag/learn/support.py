@@ -38,8 +38,8 @@ from .support_pairs import (
 )
 from .train import Recipe, export, fine_tune, quantize, score
 
-RECIPE = Recipe(layers=3, max_tokens=160, batch=32, lr=5e-5, epochs=2, seed=0)
-NEWS_ARTICLES = 400  # search-result articles sampled for perturbed pairs
+RECIPE = Recipe(layers=6, max_tokens=160, batch=32, lr=1e-4, epochs=4, seed=0)
+NEWS_ARTICLES = 800  # search-result articles sampled for perturbed pairs
 REPEAT_POSITIVES = 3  # the few backed XSumFaith rows, seen this many times an epoch
 
 
@@ -177,6 +177,7 @@ def train(args: argparse.Namespace) -> None:
     from ..embed import Embedder
     from ..settings import Settings
     from .support_card import write_support_card
+    from .support_eval import news_kinds
 
     torch.set_num_threads(max(1, torch.get_num_threads()))
     t0 = time.time()
@@ -186,7 +187,7 @@ def train(args: argparse.Namespace) -> None:
     for p in pairs:
         kinds.setdefault(p.kind, [0, 0])[p.label] += 1
     print(f"{len(pairs)} training pairs, by kind [not, backed]: {kinds}", file=sys.stderr)
-    recipe = replace(RECIPE, epochs=args.epochs)
+    recipe = replace(RECIPE, epochs=args.epochs, lr=args.lr, layers=args.layers)
     model, tokenizer = fine_tune(pairs, recipe, log=lambda s: print(s, file=sys.stderr))
     tuned = export_and_tune(model, tokenizer, tuning, args.out, embedder)
     meta = {
@@ -200,6 +201,8 @@ def train(args: argparse.Namespace) -> None:
         "minutes": round((time.time() - t0) / 60, 1),
     }
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
+    meta["held_out_news"] = news_kinds(args.out, args.data, NEWS_ARTICLES, RECIPE.seed)
+    (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     write_support_card(args.out, meta)
     print(json.dumps({k: meta[k] for k in ("supported_at", "auc", "exported", "minutes")}))
 
@@ -210,6 +213,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     ap.add_argument("--data", type=Path, help="RealTime QA folder (2022, 2024 are read)")
     ap.add_argument("--out", type=Path, default=Path("rag/models/support"))
     ap.add_argument("--epochs", type=int, default=RECIPE.epochs)
+    ap.add_argument("--lr", type=float, default=RECIPE.lr)
+    ap.add_argument("--layers", type=int, default=RECIPE.layers, help="MiniLM layers kept (1-6)")
     ap.add_argument("--measure", action="store_true", help="report half: learned vs heuristic")
     ap.add_argument("--boot", type=int, default=1000, help="bootstrap resamples (--measure)")
     args = ap.parse_args(argv)

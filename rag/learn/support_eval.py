@@ -10,6 +10,7 @@ into the index's chunks, each judged on its own, the best decides); "backed" is 
 from __future__ import annotations
 
 import json
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -134,3 +135,42 @@ def measure(xsum: Path, folder: Path, boot: int) -> dict[str, Any]:
     write_support_card(folder, meta)
     print(json.dumps({k: v for k, v in report.items() if k != "failures"}, indent=1))
     return report
+
+
+HELD_OUT_NEWS = 120  # search-result articles beyond the training sample, for news_kinds
+
+
+def news_kinds(
+    folder: Path, data: Path, trained_on: int, seed: int, min_chars: int = 800
+) -> dict[str, Any]:
+    """The shipped model alone on news pairs of articles it never saw (the `HELD_OUT_NEWS`
+    after the `trained_on` of the same seeded sample), by kind: median probability, and for
+    each kind not backed, the AUC of the backed pairs against it.
+
+    It tells whether the model learned what its pairs teach: a shortcut that only the training
+    pairs carry (a lead-in the runtime strips, say) shows as backed pairs it cannot tell apart.
+    """
+    from ..embed import Embedder
+    from ..settings import Settings
+    from .support_pairs import news_articles, news_pairs
+    from .train import score
+
+    found = news_articles(data, ("2022", "2024"), trained_on + HELD_OUT_NEWS, seed, min_chars)
+    articles = found[trained_on:]
+    pairs = news_pairs(articles, Embedder.from_settings(Settings()), seed + 1)
+    meta = json.loads((folder / "meta.json").read_text())
+    with tempfile.TemporaryDirectory() as tmp:  # score() writes a meta.json of its own
+        work = Path(tmp)
+        for name in ("model.onnx", "tokenizer.json"):
+            (work / name).write_bytes((folder / name).read_bytes())
+        probs = score(work, "model.onnx", pairs, meta["max_tokens"])
+    backed = [float(p) for p, x in zip(probs, pairs, strict=True) if x.label]
+    out: dict[str, Any] = {"articles": len(articles), "kinds": {}}
+    for kind in dict.fromkeys(x.kind for x in pairs):
+        got = [float(p) for p, x in zip(probs, pairs, strict=True) if x.kind == kind]
+        label = next(x.label for x in pairs if x.kind == kind)
+        row = {"pairs": len(got), "backed": label, "median": round(float(np.median(got)), 3)}
+        if not label and backed:
+            row["auc"] = round(auc(backed, got), 3)
+        out["kinds"][kind] = row
+    return out
