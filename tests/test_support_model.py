@@ -151,3 +151,24 @@ def test_held_out_news_kinds_say_what_the_shipped_model_learned(tmp_path: Path) 
     assert kinds["verbatim"]["backed"] == 1 and "auc" not in kinds["verbatim"]
     assert kinds["other article"]["backed"] == 0
     assert all(0.0 <= k["auc"] <= 1.0 for k in kinds.values() if "auc" in k)
+
+
+def test_the_model_runs_only_when_the_joiner_weighs_it(
+    embedder: Embedder, bridge: list, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[type-arg]
+    checker = learned_checker("", embedder)
+    calls: list[str] = []
+    real = checker.model.probabilities
+
+    def counted(claim: str, texts: list) -> object:  # type: ignore[type-arg]
+        calls.append(claim)
+        return real(claim, texts)
+
+    monkeypatch.setattr(checker.model, "probabilities", counted)
+    claim = "Engineers found corrosion in the bridge's counterweight during a routine inspection."
+    checker.weights = {**checker.weights, "logit": 0.0}
+    unweighted = checker.judge(claim, bridge)
+    assert calls == []
+    checker.weights = {**checker.weights, "logit": 0.5}
+    weighted = checker.judge(claim, bridge)
+    assert calls and weighted.score != unweighted.score
