@@ -62,7 +62,7 @@ train-answerer: install
 	$(PY) -m rag.learn.train --data $(DATASETS)/realtimeqa --out rag/models/answerer $(TRAIN_ARGS)
 
 # The support model (rag/models/support, RAG_VERIFIER=learned): the same recipe on the train
-# half of XSumFaith + perturbed RealTime QA news sentences; about 25 minutes on 2 cores. Then
+# half of XSumFaith + perturbed RealTime QA news sentences; about 30 minutes on 2 cores. Then
 # its report-half numbers against the heuristic (docs/support-model.md).
 SUPPORT_ARGS ?=
 train-support: install
