@@ -109,3 +109,22 @@ def test_a_quote_followed_by_its_speaker_takes_the_speaker_in() -> None:
     assert text[start:end] == "“We acted within hours.” The regulator said so on Friday."
     plain = "The regulator acted within hours. It will report in May."
     assert attributed(plain, 0, plain.index(" It")) == (0, plain.index(" It"))
+
+
+def test_a_yes_no_question_needs_a_sentence_naming_its_subject(embedder: Embedder) -> None:
+    text = (
+        "The regulator opened a criminal investigation into the images on Monday. The platform "
+        "commented on the images in a statement, saying it had removed them."
+    )
+    for question in (
+        "Have police opened a criminal investigation into the images?",
+        "Has the prime minister commented on the images?",
+    ):
+        abstained, _ = ask(embedder, question, text)
+        assert abstained, question  # on topic, but nothing about police or the minister
+    for question, quote in (
+        ("Has the regulator opened an investigation into the images?", "opened a criminal"),
+        ("Did the platform comment on the images?", "commented on the images"),
+    ):
+        abstained, answer = ask(embedder, question, text)
+        assert not abstained and quote in answer, question

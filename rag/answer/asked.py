@@ -1,9 +1,13 @@
 """What kind of thing a question asks for (a number, a date, a length of time, a quote), and
-whether a sentence holds one: the extractive answerer's regular-expression answer types."""
+whether a sentence holds one: the extractive answerer's regular-expression answer types; and
+whom a yes/no question asks about, which a sentence must name to answer it."""
 
 from __future__ import annotations
 
+import itertools
 import re
+
+from ..text import strip_possessive, terms
 
 _NUMERIC_Q = re.compile(
     r"\bhow (many|much|far|long|old|big|large|tall|high|often)\b|\bwhat (percentage|share|number"
@@ -83,3 +87,50 @@ def asks_figure(question: str) -> bool:
     return bool(
         _NUMERIC_Q.search(question) or _WHEN_Q.search(question) or _DURATION_Q.search(question)
     )
+
+
+_WORD = re.compile(r"[\w’'-]+")
+_DETERMINERS = frozenset(("the", "a", "an", "any", "this", "that", "these", "those", "its"))
+_PRONOUNS = frozenset(("i", "you", "he", "she", "it", "we", "they", "there", "anyone", "someone"))
+_POLAR = re.compile(
+    r"^\W*(has|have|had|is|are|was|were|did|does|do|will|would|can|could|should)\b", re.I
+)
+
+
+def polar_subject(question: str) -> str | None:
+    """The word a yes/no question's subject turns on, or None (another kind of question, or a
+    pronoun subject). A sentence that never names it cannot say yes or no: "Has Donald Trump
+    commented on the controversy?" is not answered by a sentence about Ofcom's response.
+
+    Read without a parser (loading one would add ~2 s to a cold `rag ask`): after the
+    auxiliary and any determiner, a capitalised run's last word ("Donald Trump" -> "Trump"),
+    else the first word.
+
+    >>> polar_subject("Has Donald Trump commented on the Grok image controversy?")
+    'Trump'
+    >>> polar_subject("Have police in the UK opened a criminal investigation?")
+    'police'
+    >>> polar_subject("Has the European Commission's office opened proceedings?")
+    'Commission'
+    >>> polar_subject("Did he resign?"), polar_subject("Who resigned?")
+    (None, None)
+    """
+    m = _POLAR.match(question)
+    if not m:
+        return None
+    words = [strip_possessive(w) for w in _WORD.findall(question[m.end() :])]
+    while words and words[0].casefold() in _DETERMINERS:
+        words = words[1:]
+    if not words or words[0].casefold() in _PRONOUNS:
+        return None
+    run = list(itertools.takewhile(lambda w: w[:1].isupper(), words))
+    return run[-1] if run else words[0]
+
+
+def names_subject(subject: str, sentence: str) -> bool:
+    """Does the sentence name the subject (the same stemmed word)?
+
+    >>> names_subject("police", "Police said they had opened an inquiry.")
+    True
+    """
+    return set(terms(subject)) <= set(terms(sentence))

@@ -23,7 +23,7 @@ from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
-from .asked import asks_figure, type_match
+from .asked import asks_figure, names_subject, polar_subject, type_match
 from .citing import cite, numbered
 from .keys import key_words
 from .parts import question_parts
@@ -184,10 +184,14 @@ class ExtractiveBackend:
 
     def fitting(self, question: str, scored: list[Scored]) -> list[Scored]:
         """A how-many or when question is answered only by a sentence holding a number or a
-        date; the articles may discuss the topic yet not give one."""
-        if self.type_rules and asks_figure(question):
-            return [c for c in scored if type_match(question, c.text)]
-        return scored
+        date, a yes/no question only by one naming whom it asks about; the articles may
+        discuss the topic yet not give one."""
+        if not self.type_rules:
+            return scored
+        if asks_figure(question):
+            scored = [c for c in scored if type_match(question, c.text)]
+        subject = polar_subject(question)
+        return [c for c in scored if names_subject(subject, c.text)] if subject else scored
 
     def passes(self, cand: Scored) -> bool:
         """Does the sentence reach the threshold of whoever decides whether to answer?"""
