@@ -4,15 +4,15 @@ The errors a small model makes in its own words are rarely a wrong number: it ke
 article's names and words and puts them in a relation the article does not state ("X told
 Ofcom…" where Ofcom said it; "Ofcom could face an investigation" where X could; a cause the
 article never gives). The facts check cannot see these, since every name is in the passage.
-These perturbations teach the support model to, with a parse of the sentence (spaCy's tagger
-and parser, as the who-did-it check uses):
+These perturbations, made with a parse of the sentence (spaCy's tagger and parser, as the
+who-did-it check uses), show the support model such claims:
 
 - `swap_roles`: the doer and what it acts on exchanged ("X contacted Ofcom");
 - `move_name`: a name replaced by another name of the same passage (the passage still holds it);
 - `invent_link`: the sentence joined to another of its passage by a cause or sequence it never
   states ("…, because …");
-- `trim`: a backed shorter claim, an aside between commas left out (so that shortening alone
-  is not learned as a sign of an error).
+- `trim`: a backed shorter claim, an apposition or relative clause set off by a comma left
+  out (so that shortening alone is not learned as a sign of an error).
 """
 
 from __future__ import annotations
