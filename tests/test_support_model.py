@@ -172,3 +172,21 @@ def test_the_model_runs_only_when_the_joiner_weighs_it(
     checker.weights = {**checker.weights, "logit": 0.5}
     weighted = checker.judge(claim, bridge)
     assert calls and weighted.score != unweighted.score
+
+
+def test_kinds_of_changed_news_sentences_are_counted_per_checker(embedder: Embedder) -> None:
+    from rag.eval.kinds import describe, judge_kinds
+
+    result = judge_kinds(FIXTURE, "heuristic", trained_on=2, min_chars=100)
+    kinds = result["kinds"]
+    assert result["articles"] >= 1 and result["pairs"] == sum(
+        row["cased"][1] + row["lower"][1] for row in kinds.values()
+    )
+
+    def share(backed: bool) -> float:
+        rows = [r["cased"] for r in kinds.values() if r["backed"] == backed]
+        return sum(r[0] for r in rows) / max(1, sum(r[1] for r in rows))
+
+    assert share(True) > 0.8 and share(False) < 0.3  # copies shown, changed claims mostly not
+    table = describe(result)
+    assert "| verbatim | yes |" in table and "| other article | no |" in table

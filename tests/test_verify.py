@@ -126,6 +126,46 @@ def test_a_claim_giving_the_action_to_another_is_not_supported(engine: Engine) -
     assert source.label != "supported" and source.doer and "person familiar" in source.doer
     told = verdict("A person familiar with the meeting told reporters Lammy raised it with Vance.")
     assert told.doer is None
+    # the doer and the one acted on exchanged: both named, each in the other's place
+    exchanged = verdict("X told Ofcom on Monday that it had made urgent contact about the images.")
+    assert exchanged.label != "supported" and exchanged.doer == "Ofcom"
+    kept = verdict("Ofcom said on Monday it had made urgent contact with X about the images.")
+    assert kept.label == "supported" and kept.doer is None
+
+
+LINK_ARTICLE = (
+    "Council closes the harbour bridge\n\n"
+    "The council closed the harbour bridge to traffic on Tuesday. "
+    "Engineers found cracks in two of its steel supports last month. "
+    "Ferry crossings will run every twenty minutes because the bridge is shut. "
+    "Can commuters still cycle across the harbour?"
+)
+
+
+def test_a_cause_or_a_question_the_article_never_states_is_not_supported(engine: Engine) -> None:
+    from rag.check import check_claim
+    from rag.types import Article
+
+    checker = HeuristicChecker(engine.embedder)
+    article = [Article("links", "Council closes the harbour bridge", LINK_ARTICLE)]
+
+    def verdict(claim: str):  # type: ignore[no-untyped-def]
+        return check_claim(claim, article, checker, engine.embedder)
+
+    # two true sentences joined by a cause (or an order in time) the article never gives
+    caused = verdict("The council closed the harbour bridge to traffic on Tuesday because "
+                     "engineers found cracks in two of its steel supports.")  # fmt: skip
+    assert caused.label != "supported"
+    after = verdict("The council closed the harbour bridge to traffic on Tuesday, after "
+                    "engineers found cracks in two of its steel supports last month.")  # fmt: skip
+    assert after.label != "supported"
+    stated = verdict("Ferry crossings will run every twenty minutes because the bridge is shut.")
+    assert stated.label == "supported"
+    apart = verdict("Engineers found cracks in two of its steel supports last month.")
+    assert apart.label == "supported"
+    # a question asserts nothing: a claim only it could back is not supported
+    cycle = verdict("Commuters can still cycle across the harbour.")
+    assert cycle.label != "supported" and "?" not in (cycle.quote or "")
 
 
 def test_a_question_in_an_answer_is_not_shown_as_supported(engine: Engine) -> None:

@@ -8,7 +8,8 @@ The score combines
 (c) similarity: the cosine between the sentence and the passages' closest sentence, with the
     index's encoder (MiniLM by default);
 minus penalties for a flipped negation, for echoing an instruction found in an article or
-asking a question (which states nothing), and
+asking a question (which states nothing), for a cause or an order in time ("because",
+"after") that the closest sentences never state, and
 for giving the backing sentence's action to someone else (roles.py: "who did it").
 The thresholds (judgement.py) were calibrated with `rag calibrate` (docs/evaluation.md).
 """
@@ -23,6 +24,7 @@ import numpy as np
 
 from ..attribution import speaker_clause
 from ..text import (
+    asks,
     facts,
     is_question,
     negated,
@@ -31,6 +33,7 @@ from ..text import (
     spelled_date,
     strip_lead_in,
     terms,
+    unstated_links,
 )
 from ..types import Passage
 from .judgement import Judgement, label_of
@@ -44,6 +47,7 @@ FACT_PENALTY = 0.5  # per missing fact, at most two counted
 NEGATION_PENALTY = 0.5
 INSTRUCTION_PENALTY = 1.0
 ROLE_PENALTY = 0.5  # the backing sentence says another did it (enough to fall below supported)
+LINK_PENALTY = 0.5  # a cause or an order in time the closest sentences never state
 NOVEL_PENALTY = 0.15  # per content term beyond the first that the passages never use
 CANDIDATES = 4  # passage sentences compared by embedding, picked by shared terms
 _INSTRUCTION = re.compile(
@@ -115,9 +119,11 @@ def stored_vector(p: Passage, start: int, end: int) -> Any:
 def candidate_sentences(
     claim: str, passages: Sequence[Passage], limit: int = CANDIDATES
 ) -> list[tuple[Passage, int, int]]:
-    """The passage sentences sharing most terms with the claim (earlier passages win ties)."""
+    """The passage sentences sharing most terms with the claim (earlier passages win ties); a
+    question the article asks backs nothing and is never one."""
     want = set(terms(claim))
-    spans = [(p, s, e) for p in passages for s, e in p.chunk.sentences]
+    spans = [(p, s, e) for p in passages for s, e in p.chunk.sentences
+             if not asks(p.article.text[s:e])]  # fmt: skip
     shared = [len(want & set(terms(p.article.text[s:e]))) for p, s, e in spans]
     order = sorted(range(len(spans)), key=lambda i: (-shared[i], i))
     return [spans[i] for i in order[:limit]]
@@ -182,6 +188,9 @@ class HeuristicChecker:
             score -= NEGATION_PENALTY
         if _INSTRUCTION.search(best_text) or len(claim_terms) < 2 or is_question(claim):
             score -= INSTRUCTION_PENALTY  # an echoed instruction; a bare word; a question
+        # "A, because B" from a passage saying A and B apart: the link is the claim's own
+        if unstated_links(claim, " ".join([best_text, *(texts[i] for i in ranked[:2])])):
+            score -= LINK_PENALTY
         # a quotation's sentence is read with the clause that says who speaks ("…, and
         # Starmer said: “…”"), so that words put in another's mouth are caught too
         qs, qe = speaker_clause(p.article.text, s, e)

@@ -8,9 +8,11 @@ sentences with spaCy's dependency parser and finds the swap in its plainest form
 verb is the passage's verb (any verb of saying matches another: "JD Vance said" from "one
 person familiar with the meeting said"), the passage gives it a doer the claim never mentions
 and never to the claim's doer, and the claim's own doer appears in the passage only after that
-verb (as what was acted on or spoken to). Anything less certain is left to the other checks:
-a passive ("X was fined by Ofcom" from "Ofcom fined X") names the passage's doer and passes; a
-pronoun doer is not judged.
+verb (as what was acted on or spoken to). The passage's doer may appear in the claim too, but
+only after the claim's verb: then the two have exchanged roles ("X told Ofcom that they made
+urgent contact" from "Ofcom, which said it made urgent contact with X"). Anything less certain
+is left to the other checks: a passive ("X was fined by Ofcom" from "Ofcom fined X") names the
+passage's doer and passes; a pronoun doer is not judged.
 """
 
 from __future__ import annotations
@@ -68,17 +70,36 @@ def _doers(verb: Any) -> list[Any]:
     return [c.head.head if c.lower_ in RELATIVES and c.head.dep_ == "relcl" else c for c in found]
 
 
-def _swap_at(verb: Any, doer_words: set[str], claim_words: set[str]) -> str | None:
-    """The passage's doer of `verb`, one the claim never mentions, when the claim's own doer
-    is only acted on (or spoken to) there."""
-    doc = verb.doc
-    before, after = _words(doc[: verb.i]), _words(doc[verb.i + 1 :])
+def _doer_span(doer: Any, verb: Any) -> list[Any]:
+    """The doer's phrase, without the verb's own clause (a relative clause's antecedent
+    "Ofcom, which said … X" is "Ofcom", not everything the clause says)."""
+    inside = {t.i for t in verb.subtree} if doer.is_ancestor(verb) else set()
+    span = [t for t in doer.subtree if t.i not in inside]
+    while span and span[-1].pos_ == "PUNCT":
+        span.pop()
+    return span
+
+
+def _passive(verb: Any) -> bool:
+    return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
+
+
+def _swap_at(verb: Any, doer_words: set[str], claim_verb: Any) -> str | None:
+    """The passage's doer of `verb`, when the claim's own doer is only acted on (or spoken to)
+    there and the claim names the passage's doer nowhere, or (both verbs active) only after
+    its verb: the two exchanged roles."""
+    # before the verb in its own clause: "which" of "images on X, …, Ofcom, which said … X"
+    before = _words(t for t in verb.subtree if t.i < verb.i)
+    after = _words(verb.doc[verb.i + 1 :])  # a quotation is often parsed outside the verb's clause
     if not doer_words & after or doer_words & before:
         return None
+    claim = claim_verb.doc
+    active = not _passive(verb) and not _passive(claim_verb)
+    named = _words(claim[: claim_verb.i]) if active else _words(claim)
     for doer in _doers(verb):
-        span = list(doer.subtree)
+        span = _doer_span(doer, verb)
         said = _words(span)
-        if said and not said & claim_words and doer.pos_ != "PRON":
+        if said and not said & named and doer.pos_ != "PRON":
             return " ".join(t.text for t in span).replace(" ’s", "’s").replace(" 's", "'s")
     return None
 
@@ -92,21 +113,26 @@ def swapped_doer(claim: str, evidence: str) -> str | None:
     >>> swapped_doer("The Labour government was attacked by Elon Musk.",
     ...              "Elon Musk has attacked the Labour government.") is None
     True
+    >>> swapped_doer("X told Ofcom that it had made urgent contact.",
+    ...              "Ofcom said it had made urgent contact with X.")
+    'Ofcom'
+    >>> swapped_doer("Ofcom told X that it had made urgent contact.",
+    ...              "Ofcom said it had made urgent contact with X.") is None
+    True
     """
     nlp = parser()
     with _RUN:
         c, e = nlp(claim), nlp(evidence)
-    claim_words = _words(c)
     for verb in (t for t in c if t.pos_ in VERBS and _verb_key(t)):
         for doer in _doers(verb):
             if doer.pos_ == "PRON":
                 continue
-            doer_words = _words(doer.subtree)
+            doer_words = _words(_doer_span(doer, verb))
             same = [t for t in e if t.pos_ in VERBS and _verb_key(t) == _verb_key(verb)]
-            if any(doer_words & _words(d.subtree) for t in same for d in _doers(t)):
+            if any(doer_words & _words(_doer_span(d, t)) for t in same for d in _doers(t)):
                 continue  # the passage gives this action to the claim's doer too
             for match in same:
-                found = _swap_at(match, doer_words, claim_words)
+                found = _swap_at(match, doer_words, verb)
                 if found:
                     return found
     return None
