@@ -214,6 +214,34 @@ def facts(text: str) -> set[str]:
     return out
 
 
+def replaced_names(claim: str, sentence: str) -> list[str]:
+    """The claim's names that stand where the sentence has other names, the words around them
+    the same: a name moved in from elsewhere ("…the port at Evergas…" for "…the port at Marcus
+    Hook…"). Empty unless the two read mostly alike (word-sequence similarity 0.6 or more).
+
+    >>> replaced_names("The port at Evergas will be used by Sunoco.",
+    ...                "The port at Marcus Hook will be used by Sunoco.")
+    ['evergas']
+    >>> replaced_names("The port at Marcus Hook will be used.",
+    ...                "The port at Marcus Hook will be used by Sunoco.")
+    []
+    """
+    import difflib
+
+    mine, theirs = TOKEN.findall(claim), TOKEN.findall(sentence)
+    low_mine, low_theirs = [norm_token(t) for t in mine], [norm_token(t) for t in theirs]
+    match = difflib.SequenceMatcher(None, low_mine, low_theirs, autojunk=False)
+    if match.ratio() < 0.6:
+        return []
+    out = []
+    for op, i1, i2, j1, j2 in match.get_opcodes():
+        ours = list(zip(mine[i1:i2], low_mine[i1:i2], strict=True))
+        other = list(zip(theirs[j1:j2], low_theirs[j1:j2], strict=True))
+        if op == "replace" and all(is_name(t, low) for t, low in ours + other):
+            out += [low for _, low in ours if low not in low_theirs]
+    return out
+
+
 def source_facts(text: str) -> set[str]:
     """Everything a passage could back: its facts plus all its lower-cased words."""
     out = facts(text)

@@ -279,3 +279,36 @@ def test_rag_check_judges_a_long_article_by_its_likeliest_chunks(engine: Engine)
     verdict = check_claim(fact, [article], checker, engine.embedder)
     assert verdict.label == "supported" and verdict.quote == fact
     assert 0 < len(judged) <= CHECKED_CHUNKS
+
+
+MOVED_ARTICLE = (
+    "States move on electric scooters\n\n"
+    "Some cities, such as Chicago, launched pilot programs for sharing scooters in June. "
+    "New York State passed a bill in June to legalize the vehicle, though renting one is "
+    "prohibited in Manhattan. "
+    "The scooters will link the western suburbs to the port at Marcus Hook. "
+    "Officials in Evergas welcomed the plan."
+)
+
+
+def test_a_name_moved_from_another_sentence_is_not_supported(engine: Engine) -> None:
+    from rag.check import check_claim
+    from rag.types import Article
+
+    checker = HeuristicChecker(engine.embedder)
+    article = [Article("moved", "States move on electric scooters", MOVED_ARTICLE)]
+
+    def verdict(claim: str):  # type: ignore[no-untyped-def]
+        return check_claim(claim, article, checker, engine.embedder)
+
+    # every name is in the article, but the sentence that tells it names another
+    doer = verdict("Chicago passed a bill in June to legalize the vehicle.")
+    assert doer.label != "supported"
+    place = verdict("The scooters will link the western suburbs to the port at Evergas.")
+    assert place.label != "supported"
+    assert verdict("New York State passed a bill in June to legalize the vehicle.").label == (
+        "supported"
+    )
+    assert verdict(
+        "The scooters will link the western suburbs to the port at Marcus Hook."
+    ).label == ("supported")

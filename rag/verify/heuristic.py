@@ -9,7 +9,8 @@ The score combines
     index's encoder (MiniLM by default);
 minus penalties for a flipped negation, for echoing an instruction found in an article or
 asking a question (which states nothing), for a cause or an order in time ("because",
-"after") that the closest sentences never state, and
+"after") that the closest sentences never state, for a name standing where the closest
+sentence has another, and
 for giving the backing sentence's action to someone else (roles.py: "who did it").
 The thresholds (judgement.py) were calibrated with `rag calibrate` (docs/evaluation.md).
 """
@@ -29,6 +30,7 @@ from ..text import (
     is_question,
     negated,
     normalise,
+    replaced_names,
     source_facts,
     spelled_date,
     strip_lead_in,
@@ -188,6 +190,9 @@ class HeuristicChecker:
             score -= NEGATION_PENALTY
         if _INSTRUCTION.search(best_text) or len(claim_terms) < 2 or is_question(claim):
             score -= INSTRUCTION_PENALTY  # an echoed instruction; a bare word; a question
+        # the closest sentence word for word but for a name that stands where it has another
+        if replaced_names(claim, texts[top]) or replaced_names(claim, best_text):
+            score -= FACT_PENALTY
         # "A, because B" from a passage saying A and B apart: the link is the claim's own
         if unstated_links(claim, " ".join([best_text, *(texts[i] for i in ranked[:2])])):
             score -= LINK_PENALTY

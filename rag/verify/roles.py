@@ -10,7 +10,9 @@ person familiar with the meeting said"), the passage gives it a doer the claim n
 and never to the claim's doer, and the claim's own doer appears in the passage only after that
 verb (as what was acted on or spoken to). The passage's doer may appear in the claim too, but
 only after the claim's verb: then the two have exchanged roles ("X told Ofcom that they made
-urgent contact" from "Ofcom, which said it made urgent contact with X"). Anything less certain
+urgent contact" from "Ofcom, which said it made urgent contact with X"). A named doer the
+passage's sentence never mentions, where it names another ("Chicago passed a bill" from "New
+York State passed a bill"), was moved in from elsewhere. Anything less certain
 is left to the other checks: a passive ("X was fined by Ofcom" from "Ofcom fined X") names the
 passage's doer and passes; a pronoun doer is not judged.
 """
@@ -84,22 +86,26 @@ def _passive(verb: Any) -> bool:
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 
-def _swap_at(verb: Any, doer_words: set[str], claim_verb: Any) -> str | None:
+def _swap_at(verb: Any, claim_doer: Any, claim_verb: Any) -> str | None:
     """The passage's doer of `verb`, when the claim's own doer is only acted on (or spoken to)
     there and the claim names the passage's doer nowhere, or (both verbs active) only after
-    its verb: the two exchanged roles."""
+    its verb: the two exchanged roles. Or, both doers names, when the claim's is not in the
+    passage's sentence at all: a name moved in from elsewhere."""
+    doer_words = _words(_doer_span(claim_doer, claim_verb))
     # before the verb in its own clause: "which" of "images on X, …, Ofcom, which said … X"
     before = _words(t for t in verb.subtree if t.i < verb.i)
     after = _words(verb.doc[verb.i + 1 :])  # a quotation is often parsed outside the verb's clause
-    if not doer_words & after or doer_words & before:
+    moved = claim_doer.pos_ == "PROPN" and not doer_words & _words(verb.doc)
+    if not moved and (not doer_words & after or doer_words & before):
         return None
     claim = claim_verb.doc
     active = not _passive(verb) and not _passive(claim_verb)
-    named = _words(claim[: claim_verb.i]) if active else _words(claim)
+    named = _words(claim[: claim_verb.i]) if active and not moved else _words(claim)
     for doer in _doers(verb):
         span = _doer_span(doer, verb)
         said = _words(span)
-        if said and not said & named and doer.pos_ != "PRON":
+        kind_ok = doer.pos_ == "PROPN" if moved else doer.pos_ != "PRON"
+        if said and not said & named and kind_ok:
             return " ".join(t.text for t in span).replace(" ’s", "’s").replace(" 's", "'s")
     return None
 
@@ -119,6 +125,12 @@ def swapped_doer(claim: str, evidence: str) -> str | None:
     >>> swapped_doer("Ofcom told X that it had made urgent contact.",
     ...              "Ofcom said it had made urgent contact with X.") is None
     True
+    >>> swapped_doer("Chicago passed a bill in June to legalize the vehicle.",
+    ...              "New York State passed a bill in June to legalize the vehicle.")
+    'New York State'
+    >>> swapped_doer("The state passed a bill in June to legalize the vehicle.",
+    ...              "New York State passed a bill in June to legalize the vehicle.") is None
+    True
     """
     nlp = parser()
     with _RUN:
@@ -132,7 +144,7 @@ def swapped_doer(claim: str, evidence: str) -> str | None:
             if any(doer_words & _words(_doer_span(d, t)) for t in same for d in _doers(t)):
                 continue  # the passage gives this action to the claim's doer too
             for match in same:
-                found = _swap_at(match, doer_words, verb)
+                found = _swap_at(match, doer, verb)
                 if found:
                     return found
     return None
