@@ -14,6 +14,17 @@ def passages_for(engine: Engine, question: str) -> list[Passage]:
     return engine.retrieve(question)
 
 
+def judge_against(engine: Engine, text: str):  # type: ignore[no-untyped-def]
+    """claim -> the heuristic's verdict against one article (its first line the headline),
+    as `rag check` gives it."""
+    from rag.check import check_claim
+    from rag.types import Article
+
+    checker = HeuristicChecker(engine.embedder)
+    article = [Article("article", text.split("\n")[0], text)]
+    return lambda claim: check_claim(claim, article, checker, engine.embedder)
+
+
 def test_facts_are_numbers_dates_and_names() -> None:
     got = facts("On Friday, Keir Starmer said 1,200 people (10%) would get £5m in March.")
     assert {"friday", "keir", "starmer", "1200", "10", "5", "march"} <= got
@@ -106,14 +117,7 @@ SWAP_ARTICLE = (
 
 
 def test_a_claim_giving_the_action_to_another_is_not_supported(engine: Engine) -> None:
-    from rag.check import check_claim
-    from rag.types import Article
-
-    checker = HeuristicChecker(engine.embedder)
-    article = [Article("swap", "Regulator acts over chatbot images", SWAP_ARTICLE)]
-
-    def verdict(claim: str):  # type: ignore[no-untyped-def]
-        return check_claim(claim, article, checker, engine.embedder)
+    verdict = judge_against(engine, SWAP_ARTICLE)
 
     swapped = verdict("The U.K. government has previously attacked the U.K.'s Labour government.")
     assert swapped.label != "supported" and swapped.doer and "Elon Musk" in swapped.doer
@@ -143,14 +147,7 @@ LINK_ARTICLE = (
 
 
 def test_a_cause_or_a_question_the_article_never_states_is_not_supported(engine: Engine) -> None:
-    from rag.check import check_claim
-    from rag.types import Article
-
-    checker = HeuristicChecker(engine.embedder)
-    article = [Article("links", "Council closes the harbour bridge", LINK_ARTICLE)]
-
-    def verdict(claim: str):  # type: ignore[no-untyped-def]
-        return check_claim(claim, article, checker, engine.embedder)
+    verdict = judge_against(engine, LINK_ARTICLE)
 
     # two true sentences joined by a cause (or an order in time) the article never gives
     caused = verdict("The council closed the harbour bridge to traffic on Tuesday because "
@@ -292,14 +289,7 @@ MOVED_ARTICLE = (
 
 
 def test_a_name_moved_from_another_sentence_is_not_supported(engine: Engine) -> None:
-    from rag.check import check_claim
-    from rag.types import Article
-
-    checker = HeuristicChecker(engine.embedder)
-    article = [Article("moved", "States move on electric scooters", MOVED_ARTICLE)]
-
-    def verdict(claim: str):  # type: ignore[no-untyped-def]
-        return check_claim(claim, article, checker, engine.embedder)
+    verdict = judge_against(engine, MOVED_ARTICLE)
 
     # every name is in the article, but the sentence that tells it names another
     doer = verdict("Chicago passed a bill in June to legalize the vehicle.")

@@ -24,18 +24,16 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ..attribution import speaker_clause
+from ..claims import asks, replaced_names, unstated_links
 from ..text import (
-    asks,
     facts,
     is_question,
     negated,
     normalise,
-    replaced_names,
     source_facts,
     spelled_date,
     strip_lead_in,
     terms,
-    unstated_links,
 )
 from ..types import Passage
 from .judgement import Judgement, label_of
