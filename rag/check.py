@@ -36,6 +36,7 @@ class Verdict:
     char_end: int | None = None
     missing: tuple[str, ...] = ()  # facts of the claim the article does not hold
     doer: str | None = None  # who the evidence says did it, when the claim says another
+    flaws: tuple[str, ...] = ()  # what else the claim says that the evidence does not
 
     @property
     def evidence(self) -> str | None:
@@ -49,6 +50,7 @@ class Verdict:
         if self.evidence is None and self.quote is not None:
             out["closest"] = self.quote
         out |= {"missing": list(self.missing)} if self.missing else {}
+        out |= {"flaws": list(self.flaws)} if self.flaws else {}
         return out | ({"doer": self.doer} if self.doer else {})
 
 
@@ -91,7 +93,8 @@ def check_claim(
         return Verdict(round(j.score, 4), j.label, None, missing=j.missing)
     art = j.passage.article
     quote = art.text[j.start : j.end]
-    return Verdict(round(j.score, 4), j.label, quote, art.doc_id, j.start, j.end, j.missing, j.doer)
+    return Verdict(round(j.score, 4), j.label, quote, art.doc_id, j.start, j.end, j.missing,
+                   j.doer, j.flaws)  # fmt: skip
 
 
 def likeliest(claim: str, passages: list[Passage], keep: int = CHECKED_CHUNKS) -> list[Passage]:

@@ -49,6 +49,12 @@ def test_a_real_sentence_is_supported_and_cited(checker: LearnedChecker, bridge:
         "in 1998.",  # an added detail
         "The repairs will cost £7.9 million, according to council papers.",  # a changed number
         "The repairs will cost £3.2 million, according to Josiah Penhale.",  # a swapped name
+        # what the heuristic finds besides facts holds here too: a flipped negation, a cause
+        # the article never gives (fitted on summaries, the joiner's weights ignored both)
+        "Engineers did not find corrosion in the bridge's counterweight during a routine "
+        "inspection last autumn.",
+        "The swing bridge over Aldmere harbour will close to all traffic on 14 March because "
+        "engineers found corrosion in the bridge's counterweight.",
     ],
 )
 def test_a_changed_claim_is_not_supported(

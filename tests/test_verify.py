@@ -153,6 +153,7 @@ def test_a_cause_or_a_question_the_article_never_states_is_not_supported(engine:
     caused = verdict("The council closed the harbour bridge to traffic on Tuesday because "
                      "engineers found cracks in two of its steel supports.")  # fmt: skip
     assert caused.label != "supported"
+    assert caused.to_dict()["flaws"] == ["the passage never says because"]
     after = verdict("The council closed the harbour bridge to traffic on Tuesday, after "
                     "engineers found cracks in two of its steel supports last month.")  # fmt: skip
     assert after.label != "supported"

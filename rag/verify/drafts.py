@@ -69,6 +69,8 @@ def note_of(v: Verdict) -> str:
         return "not in the cited passage: " + ", ".join(j.missing)
     if j.doer:
         return f"the cited sentence says {j.doer} did this"
+    if j.flaws:
+        return "; ".join(j.flaws)
     return "" if j.label == "supported" else f"weak support (score {j.score:.2f})"
 
 

@@ -137,6 +137,24 @@ def swapped_doer_of(claim: str, evidence: str, score: float) -> str | None:
     return swapped_doer(claim, evidence)
 
 
+def flaws_of(claim: str, best: str, closest: Sequence[str]) -> list[tuple[str, float]]:
+    """What the claim says that the sentence backing it (`best`) and the closest sentences do
+    not, each with its penalty: a negation flipped, a name standing where the closest sentence
+    has another, a cause or an order in time none of them states ("A, because B" from a
+    passage telling A and B apart)."""
+    out = []
+    if negated(claim) != negated_like(best, claim):
+        out.append(("the cited sentence's negation differs", NEGATION_PENALTY))
+    names = replaced_names(claim, closest[0]) or replaced_names(claim, best)
+    if names:
+        out.append((f"the cited sentence names another where this says {', '.join(names)}",
+                    FACT_PENALTY))  # fmt: skip
+    links = unstated_links(claim, " ".join([best, *closest]))
+    if links:
+        out.append((f"the passage never says {', '.join(links)}", LINK_PENALTY))
+    return out
+
+
 class HeuristicChecker:
     """Facts + containment + sentence similarity; no model beyond the embedder."""
 
@@ -184,19 +202,14 @@ class HeuristicChecker:
         score -= NOVEL_PENALTY * max(0, len(claim_terms - source_terms) - 1)
         score -= FACT_PENALTY * min(len(missing), 2)
         best_text = p.article.text[s:e]
-        if negated(claim) != negated_like(best_text, claim):
-            score -= NEGATION_PENALTY
         if _INSTRUCTION.search(best_text) or len(claim_terms) < 2 or is_question(claim):
             score -= INSTRUCTION_PENALTY  # an echoed instruction; a bare word; a question
-        # the closest sentence word for word but for a name that stands where it has another
-        if replaced_names(claim, texts[top]) or replaced_names(claim, best_text):
-            score -= FACT_PENALTY
-        # "A, because B" from a passage saying A and B apart: the link is the claim's own
-        if unstated_links(claim, " ".join([best_text, *(texts[i] for i in ranked[:2])])):
-            score -= LINK_PENALTY
+        found = flaws_of(claim, best_text, [texts[i] for i in ranked[:2]])
+        score -= sum(penalty for _, penalty in found)
         # a quotation's sentence is read with the clause that says who speaks ("…, and
         # Starmer said: “…”"), so that words put in another's mouth are caught too
         qs, qe = speaker_clause(p.article.text, s, e)
         doer = swapped_doer_of(claim, p.article.text[qs:qe], score)
         score -= ROLE_PENALTY if doer else 0.0
-        return Judgement(label_of(score), round(score, 4), p, s, e, missing, doer)
+        flaws = tuple(flaw for flaw, _ in found)
+        return Judgement(label_of(score), round(score, 4), p, s, e, missing, doer, flaws)

@@ -24,6 +24,9 @@ class Judgement:
     end: int = 0
     missing: tuple[str, ...] = ()
     doer: str | None = None  # who the backing sentence says did it, when the claim says another
+    # what else the claim says that its evidence does not: a flipped negation, a name in
+    # another's place, a link never stated (said as a reader's note)
+    flaws: tuple[str, ...] = ()
 
 
 class Checker(Protocol):
