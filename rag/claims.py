@@ -10,20 +10,23 @@ from collections.abc import Iterable
 
 from .text import TOKEN, is_name, norm_token, strip_markers
 
-# Words that join two facts by a cause or an order in time, and which of the two each states:
-# a claim's link is backed only by a link of the same kind in its evidence. (A participle,
-# "…, causing floods", restates what an article tells in many ways, and is not judged.)
+# Words that join two facts by a cause, a purpose or an order in time, and which each states:
+# each link of a claim must be matched by a link of the same kind in its evidence, one for one
+# (a "so that" the evidence has does not back a "because" the claim adds). A participle,
+# "…, causing floods", restates what an article tells in many ways, and is not judged.
 LINK_KINDS = {
     "because": "cause", "due to": "cause", "as a result": "cause", "result of": "cause",
     "resulted in": "cause", "caused": "cause", "led to": "cause", "thanks to": "cause",
     "owing to": "cause", "in response to": "cause", "prompted": "cause", "therefore": "cause",
-    "consequently": "cause", "so that": "cause", "which is why": "cause", ", so": "cause",
-    "since": "cause sequence", "after": "sequence", "following": "sequence",
-    "before": "sequence", "prior to": "sequence", "until": "sequence", "subsequently": "sequence",
+    "consequently": "cause", "which is why": "cause", ", so": "cause", "so that": "purpose",
+    "in order to": "purpose", "since": "cause sequence", "after": "sequence",
+    "following": "sequence", "before": "sequence", "prior to": "sequence", "until": "sequence",
+    "subsequently": "sequence",
 }  # fmt: skip
 # …and words that state a cause in evidence, though too loose to judge in a claim
-CAUSE_WORDS = ("causing", "leading to", "amid", "why", "triggered", "sparked", "prompting",
-               "forced", "in protest")  # fmt: skip
+# ("prompting" is not one: "prompting Grok to make images" gives a chatbot a prompt)
+CAUSE_WORDS = ("causing", "leading to", "amid", "why", "triggered", "sparked", "forced",
+               "in protest")  # fmt: skip
 _KINDS = LINK_KINDS | dict.fromkeys(CAUSE_WORDS, "cause")
 
 
@@ -40,19 +43,21 @@ def _link_pattern(words: Iterable[str]) -> re.Pattern[str]:
 _CLAIM_LINK, _EVIDENCE_LINK = _link_pattern(LINK_KINDS), _link_pattern(_KINDS)
 
 
-def links(text: str, evidence: bool = False) -> dict[str, set[str]]:
-    """The link words of a text (as a claim, or as evidence), each with the kinds it states.
+def links(text: str, evidence: bool = False) -> list[tuple[str, set[str]]]:
+    """The link words of a text in order (as a claim, or as evidence), each with the kinds it
+    states.
 
     >>> links("Sales fell because prices rose, after the strike.")
-    {'because': {'cause'}, 'after': {'sequence'}}
+    [('because', {'cause'}), ('after', {'sequence'})]
     """
     pattern = _EVIDENCE_LINK if evidence else _CLAIM_LINK
     found = (" ".join(m.group(0).lower().split()) for m in pattern.finditer(text))
-    return {w: set(_KINDS[w].split()) for w in found}
+    return [(w, set(_KINDS[w].split())) for w in found]
 
 
 def unstated_links(claim: str, evidence: str) -> list[str]:
-    """The claim's link words whose kind (cause, order in time) the evidence never states.
+    """The claim's link words that no link of the evidence matches: the same word first, then
+    any of the same kind, each link of the evidence matching one of the claim's.
 
     >>> unstated_links("He resigned because of the scandal.", "He resigned. The scandal grew.")
     ['because']
@@ -60,9 +65,25 @@ def unstated_links(claim: str, evidence: str) -> list[str]:
     []
     >>> unstated_links("He quit because of burnout.", "He quit amid burnout.")
     []
+    >>> unstated_links("X limited it so that only subscribers use it, because Y said so.",
+    ...                "X limited it so that only subscribers use it. Y said so.")
+    ['because']
     """
-    stated = set().union(*links(evidence, evidence=True).values())
-    return [w for w, kinds in links(claim).items() if not kinds & stated]
+    pool = links(evidence, evidence=True)
+    wanted = links(claim)
+    for word, _ in list(wanted):  # the same word first
+        same = next((i for i, (w, _) in enumerate(pool) if w == word), None)
+        if same is not None:
+            pool.pop(same)
+            wanted.remove(next(x for x in wanted if x[0] == word))
+    out = []
+    for word, kinds in wanted:
+        match = next((i for i, (_, k) in enumerate(pool) if k & kinds), None)
+        if match is None:
+            out.append(word)
+        else:
+            pool.pop(match)
+    return out
 
 
 def replaced_names(claim: str, sentence: str) -> list[str]:

@@ -103,7 +103,8 @@ def claims(engine: Engine) -> list[tuple[str, str]]:
     return out
 
 
-FAULTS = ["number", "name", "date", "wrong passage", "uncited", "unknown marker", "injection"]
+FAULTS = ["number", "name", "date", "wrong passage", "uncited", "unknown marker", "injection",
+          "invented link", "roles swapped"]  # fmt: skip
 
 
 def plant(kind: str, a: str, b: str, rng: random.Random) -> str | None:
@@ -114,6 +115,13 @@ def plant(kind: str, a: str, b: str, rng: random.Random) -> str | None:
         s = wrong_name(b, rng)
     elif kind == "date":
         s = wrong_date(b, rng)
+    elif kind == "invented link":  # two true sentences joined by a cause the article never gives
+        s = None if "because" in a + b else f"{b[:-1]}, because {a[0].lower()}{a[1:]}"
+    elif kind == "roles swapped":  # the doer and what it acts on exchanged
+        from rag.learn.relations import swap_roles
+        from rag.verify.roles import parser
+
+        s = swap_roles(parser()(b))
     elif kind == "wrong passage":
         return b[:-1] + " {other}" + b[-1]
     elif kind == "uncited":

@@ -88,8 +88,8 @@ def _passive(verb: Any) -> bool:
 
 def _swap_at(verb: Any, claim_doer: Any, claim_verb: Any) -> str | None:
     """The passage's doer of `verb`, when the claim's own doer is only acted on (or spoken to)
-    there and the claim names the passage's doer nowhere, or (both verbs active) only after
-    its verb: the two exchanged roles. Or, both doers names, when the claim's is not in the
+    there and the claim names the passage's doer nowhere, or (both verbs active) not as its
+    doer: the two exchanged roles. Or, both doers names, when the claim's is not in the
     passage's sentence at all: a name moved in from elsewhere."""
     doer_words = _words(_doer_span(claim_doer, claim_verb))
     # before the verb in its own clause: "which" of "images on X, …, Ofcom, which said … X"
@@ -100,7 +100,9 @@ def _swap_at(verb: Any, claim_doer: Any, claim_verb: Any) -> str | None:
         return None
     claim = claim_verb.doc
     active = not _passive(verb) and not _passive(claim_verb)
-    named = _words(claim[: claim_verb.i]) if active and not moved else _words(claim)
+    # subtle: the claim's own doer, not all it says before its verb ("ALDMERE – all traffic
+    # will close to the bridge over Aldmere harbour" names the bridge's harbour in a dateline)
+    named = doer_words if active and not moved else _words(claim)
     for doer in _doers(verb):
         span = _doer_span(doer, verb)
         said = _words(span)
