@@ -209,6 +209,10 @@ def check(
         typer.echo(f"  {kind} [{where}]: “{verdict.quote}”")
     if verdict.missing:
         typer.echo(f"  not in the article: {', '.join(verdict.missing)}")
+    if verdict.doer:
+        typer.echo(f"  the article says {verdict.doer} did this")
+    for flaw in verdict.flaws:
+        typer.echo(f"  {flaw}")
 
 
 @app.command("eval")

@@ -273,6 +273,13 @@ def test_check_a_claim_against_an_indexed_article_and_a_file(index: Path, workdi
     assert from_file.returncode == 0, from_file.stderr
     assert not from_file.stdout.startswith("supported")
     assert "not in the article: 21" in from_file.stdout
+    # a link the article never gives is said as the reason, as in --json
+    linked = (
+        "The Aldmere swing bridge will close on 14 March because ferries will run every 20 minutes."
+    )
+    caused = run(["check", linked, "--source", "news/harbour_bridge.txt"], index, workdir)
+    assert not caused.stdout.startswith("supported")
+    assert "the passage never says because" in caused.stdout
 
 
 def test_check_pairs_prints_one_verdict_per_line_in_order(tmp_path: Path, workdir: Path) -> None:
