@@ -28,6 +28,7 @@ LINK_KINDS = {
 CAUSE_WORDS = ("causing", "leading to", "amid", "why", "triggered", "sparked", "forced",
                "in protest")  # fmt: skip
 _KINDS = LINK_KINDS | dict.fromkeys(CAUSE_WORDS, "cause")
+NAME_JOINERS = frozenset(("of", "the", "and", "for", "de", "&"))  # inside a name
 
 
 def _link_pattern(words: Iterable[str]) -> re.Pattern[str]:
@@ -94,6 +95,9 @@ def replaced_names(claim: str, sentence: str) -> list[str]:
     >>> replaced_names("The port at Evergas will be used by Sunoco.",
     ...                "The port at Marcus Hook will be used by Sunoco.")
     ['evergas']
+    >>> replaced_names("He is a fellow at the Privacy Project, she said.",
+    ...                "He is a fellow at the NYU School of Law, she said.")
+    ['privacy', 'project']
     >>> replaced_names("The port at Marcus Hook will be used.",
     ...                "The port at Marcus Hook will be used by Sunoco.")
     []
@@ -109,9 +113,17 @@ def replaced_names(claim: str, sentence: str) -> list[str]:
     for op, i1, i2, j1, j2 in match.get_opcodes():
         ours = list(zip(mine[i1:i2], low_mine[i1:i2], strict=True))
         other = list(zip(theirs[j1:j2], low_theirs[j1:j2], strict=True))
-        if op == "replace" and all(is_name(t, low) for t, low in ours + other):
+        if op == "replace" and _name_run(ours) and _name_run(other):
             out += [low for _, low in ours if low not in low_theirs]
     return out
+
+
+def _name_run(tokens: list[tuple[str, str]]) -> bool:
+    """Names, joined inside by small words ("School of Law", "Bank of America")."""
+    inner = tokens[1:-1]
+    return bool(tokens) and all(
+        is_name(t, low) or (low in NAME_JOINERS and (t, low) in inner) for t, low in tokens
+    )
 
 
 def asks(text: str) -> bool:

@@ -303,3 +303,34 @@ def test_a_name_moved_from_another_sentence_is_not_supported(engine: Engine) -> 
     assert verdict(
         "The scooters will link the western suburbs to the port at Marcus Hook."
     ).label == ("supported")
+
+
+TURNED_ARTICLE = (
+    "Airlines cancel flights\n\n"
+    "Combined, those totals account for 40% of Delta's entire Sunday schedule. "
+    "Mexican authorities seized nearly 900 tons of precursor chemicals at Mexican ports. "
+    "Albert Fox Cahn, a fellow at the NYU School of Law, echoed the point."
+)
+
+
+def test_a_claim_turned_round_is_not_supported(engine: Engine) -> None:
+    verdict = judge_against(engine, TURNED_ARTICLE)
+
+    # doer and object exchanged around the verb, neither a name the who-did-it check reads
+    turned = verdict("Combined, 40% of Delta's entire Sunday schedule account for those totals.")
+    assert turned.label != "supported"
+    assert any("other way round" in f and "account" in f for f in turned.flaws)
+    seized = verdict("Nearly 900 tons of precursor chemicals seized Mexican authorities at ports.")
+    assert seized.label != "supported"
+    # the same facts in another order, or in the passive, are backed
+    moved = verdict("At Mexican ports, Mexican authorities seized nearly 900 tons of precursor "
+                    "chemicals.")  # fmt: skip
+    assert moved.label == "supported" and not moved.flaws
+    passive = verdict("Nearly 900 tons of precursor chemicals were seized by Mexican "
+                      "authorities at Mexican ports.")  # fmt: skip
+    assert not any("other way round" in f for f in passive.flaws)
+    # a name of several words joined by "of" replaced by another
+    moved_in = verdict("Albert Fox Cahn, a fellow at the Privacy Project, echoed the point.")
+    assert moved_in.label != "supported"
+    kept = verdict("Albert Fox Cahn, a fellow at the NYU School of Law, echoed the point.")
+    assert kept.label == "supported"

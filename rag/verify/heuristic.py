@@ -37,7 +37,7 @@ from ..text import (
 )
 from ..types import Passage
 from .judgement import Judgement, label_of
-from .roles import swapped_doer
+from .roles import swapped_doer, turned_round
 
 if TYPE_CHECKING:
     from ..embed import Embedder
@@ -137,6 +137,14 @@ def swapped_doer_of(claim: str, evidence: str, score: float) -> str | None:
     return swapped_doer(claim, evidence)
 
 
+def turned_round_of(claim: str, evidence: str, score: float) -> str | None:
+    """The verb around which the claim turns its backing sentence round (doer and object
+    exchanged, named or not); read, like the doer, only for a claim that would pass."""
+    if label_of(score) != "supported" or normalise(claim) in normalise(evidence):
+        return None
+    return turned_round(claim, evidence)
+
+
 def flaws_of(claim: str, best: str, closest: Sequence[str]) -> list[tuple[str, float]]:
     """What the claim says that the sentence backing it (`best`) and the closest sentences do
     not, each with its penalty: a negation flipped, a name standing where the closest sentence
@@ -211,5 +219,10 @@ class HeuristicChecker:
         qs, qe = speaker_clause(p.article.text, s, e)
         doer = swapped_doer_of(claim, p.article.text[qs:qe], score)
         score -= ROLE_PENALTY if doer else 0.0
+        verb = None if doer else turned_round_of(claim, p.article.text[qs:qe], score)
+        if verb:
+            found.append((f"the cited sentence has it the other way round around “{verb}”",
+                          ROLE_PENALTY))  # fmt: skip
+            score -= ROLE_PENALTY
         flaws = tuple(flaw for flaw, _ in found)
         return Judgement(label_of(score), round(score, 4), p, s, e, missing, doer, flaws)

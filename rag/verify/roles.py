@@ -15,6 +15,10 @@ passage's sentence never mentions, where it names another ("Chicago passed a bil
 York State passed a bill"), was moved in from elsewhere. Anything less certain
 is left to the other checks: a passive ("X was fined by Ofcom" from "Ofcom fined X") names the
 passage's doer and passes; a pronoun doer is not judged.
+
+Where no doer can be read, `turned_round` compares word order around a shared verb instead: what
+the passage puts before it and the claim after it, and the other way, is an exchange whatever
+the parse made of either side.
 """
 
 from __future__ import annotations
@@ -86,6 +90,16 @@ def _passive(verb: Any) -> bool:
     return any(c.dep_ in ("nsubjpass", "auxpass") for c in verb.children)
 
 
+def _any_key(token: Any) -> tuple[str, ...]:
+    """A verb's key, or the word itself where it has no content term ("have")."""
+    return _verb_key(token) or (token.lower_,)
+
+
+def _sides(word: Any) -> tuple[set[str], set[str]]:
+    """The content words of the sentence before the word and after it."""
+    return _words(word.doc[: word.i]), _words(word.doc[word.i + 1 :])
+
+
 def _swap_at(verb: Any, claim_doer: Any, claim_verb: Any) -> str | None:
     """The passage's doer of `verb`, when the claim's own doer is only acted on (or spoken to)
     there and the claim names the passage's doer nowhere, or (both verbs active) not as its
@@ -149,4 +163,41 @@ def swapped_doer(claim: str, evidence: str) -> str | None:
                 found = _swap_at(match, doer, verb)
                 if found:
                     return found
+    return None
+
+
+def turned_round(claim: str, evidence: str) -> str | None:
+    """The verb the claim shares with the evidence and has turned it round: words the evidence
+    puts before it the claim puts after it, and words after it, before, at least three in
+    all. That is a doer and an object exchanged in any form, named or not ("Those totals
+    account for 40% of the schedule" -> "40% of the schedule account for those totals").
+    A verb of saying is not judged (its speaker stands before or after it at will), nor one
+    whose voice differs (a passive turns its active round by design).
+
+    >>> turned_round("Some semblance of a storage requirement currently have only 23 states.",
+    ...              "Only 23 states currently have some semblance of a storage requirement.")
+    'have'
+    >>> turned_round("On Friday the regulator fined the company.",
+    ...              "The regulator fined the company on Friday.") is None
+    True
+    >>> turned_round("The 32-year-old man was arrested by Merseyside police.",
+    ...              "Merseyside police arrested the 32-year-old man.") is None
+    True
+    """
+    nlp = parser()
+    with _RUN:
+        c, e = nlp(claim), nlp(evidence)
+    for verb in (t for t in e if t.pos_ == "VERB" and t.lower_ not in SPEECH):
+        # the claim's word may be read as a noun: a turned sentence parses badly
+        same = [t for t in c if _any_key(t) == _any_key(verb)]
+        once = sum(_any_key(t) == _any_key(verb) for t in e) == 1
+        if len(same) != 1 or not once or _passive(same[0]) != _passive(verb):
+            continue
+        (mine_before, mine_after), (its_before, its_after) = _sides(same[0]), _sides(verb)
+        # a word on both sides of either verb tells nothing ("households … households")
+        mine_before, mine_after = mine_before - mine_after, mine_after - mine_before
+        its_before, its_after = its_before - its_after, its_after - its_before
+        there, back = mine_before & its_after, mine_after & its_before
+        if there and back and len(there) + len(back) >= 3:
+            return same[0].text
     return None
