@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
 import pytest
@@ -81,3 +82,36 @@ def test_pairs_from_articles_alone_leave_the_evidence_passage_out(tmp_path: Path
     assert [p.text for p in alone if p.label] == [
         "Velby opened the longest footbridge in Dornland on Tuesday, the mayor said."
     ]
+
+
+def test_a_rank_chooses_the_hard_negatives() -> None:
+    """With a rank (the answerer's own cheap score), the hard negatives are the sentences it
+    would hand the model, not those sharing most of the question's words."""
+    from rag.learn.pairs import cheap_rank, question_pairs
+
+    q = {
+        "question_id": "20220107_1",
+        "question_sentence": "Which town opened the longest footbridge in Dornland?",
+        "choices": ["Velby", "Orsk", "Tamm", "Lune"],
+        "answer": ["0"],
+    }
+    article = (
+        "Velby opened the longest footbridge in Dornland on Tuesday, the mayor said. "
+        "The longest footbridge in Dornland has a town sign at each end of it. "
+        "A new pedestrian crossing over the river was inaugurated this week. "
+        "Orsk council met on Monday to discuss its budget for schools."
+    )
+    found = [{"text": article}]
+    sizes = {"hard": 1, "easy": 0, "passages": False}
+    by_terms = question_pairs(q, found, random.Random(0), **sizes)  # type: ignore[arg-type]
+    assert [p.text for p in by_terms if not p.label] == [
+        "The longest footbridge in Dornland has a town sign at each end of it."
+    ]
+    crossing = "A new pedestrian crossing over the river was inaugurated this week."
+    ranked = question_pairs(
+        q, found, random.Random(0), rank=lambda _, ss: [float(s == crossing) for s in ss], **sizes
+    )
+    assert [p.text for p in ranked if not p.label] == [crossing]
+    # the real cheap score: MiniLM cosine and question terms, as the answerer shortlists
+    scores = cheap_rank()(q["question_sentence"], [crossing, "Orsk council met on Monday."])
+    assert scores[0] > scores[1]

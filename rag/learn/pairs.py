@@ -3,7 +3,8 @@
 - positives: sentences of a question's evidence passage that mention the right choice;
 - passage negatives: the passage's other sentences (same story, does not say);
 - search negatives: sentences of the question's search-result articles that do not mention
-  the right choice, the most on-topic first (shared question terms), plus a few at random;
+  the right choice, the most on-topic first (shared question terms, or, with a `rank`, the
+  answerer's own cheap score: the sentences it would hand the model), plus a few at random;
 - search positives (distant supervision): search-result sentences that mention the right
   choice and share at least half of the question's content terms, the most on-topic first.
 
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -31,6 +32,10 @@ from ..text import mentions, terms
 MIN_WORDS = 4  # shorter "sentences" are bylines, captions and menu items
 MAX_CHARS = 600  # longer ones are run-on page furniture
 VAGUE_CHOICES = {"all of above", "none of above", "both", "neither"}
+RANKED = 40  # negatives a `rank` orders: those sharing most question terms
+
+# (question, sentences) -> a score per sentence, higher is more likely to be read as an answer
+Rank = Callable[[str, list[str]], list[float]]
 
 
 @dataclass(frozen=True)
@@ -78,6 +83,7 @@ def question_pairs(
     easy: int = 2,
     distant: int = 3,
     passages: bool = True,
+    rank: Rank | None = None,
 ) -> list[Pair]:
     """One RealTime QA question's pairs; [] when it has no usable evidence or answer.
 
@@ -111,12 +117,42 @@ def question_pairs(
     out += [Pair(qid, question, s, 1, "search-answer") for s in near[:distant]]
     if not any(p.label for p in out):
         return []
-    scored = sorted(pool, key=lambda s: -shared[s])
+    scored = hardest_first(question, sorted(pool, key=lambda s: -shared[s]), rank)
     picked = scored[:hard]
     rest = scored[hard:]
     picked += rng.sample(rest, min(easy, len(rest)))
     out += [Pair(qid, question, s, 0, "search") for s in picked]
     return out
+
+
+def hardest_first(question: str, on_topic: list[str], rank: Rank | None) -> list[str]:
+    """Negatives ordered most on-topic first: as given, or the first RANKED of them by
+    `rank` (what the answerer would shortlist)."""
+    if rank is None:
+        return on_topic
+    top = on_topic[:RANKED]
+    by = dict(zip(top, rank(question, top), strict=True))
+    return sorted(top, key=lambda s: -by[s]) + on_topic[RANKED:]
+
+
+def cheap_rank() -> Rank:
+    """The extractive answerer's cheap score of each sentence for a question: MiniLM cosine
+    and share of question terms, weighted as the default settings weigh them."""
+    from ..embed import Embedder
+    from ..settings import Settings
+    from ..text import terms
+
+    settings = Settings()
+    embedder, w = Embedder.from_settings(settings), settings.lexical_weight
+
+    def rank(question: str, sentences: list[str]) -> list[float]:
+        q = set(terms(question))
+        vectors = embedder.encode_cached([question, *sentences])
+        cosine = vectors[1:] @ vectors[0]
+        share = [len(q & set(terms(s))) / len(q) if q else 0.0 for s in sentences]
+        return [(1 - w) * float(c) + w * o for c, o in zip(cosine, share, strict=True)]
+
+    return rank
 
 
 def weeks(dirs: list[Path]) -> list[Path]:
@@ -125,17 +161,22 @@ def weeks(dirs: list[Path]) -> list[Path]:
 
 
 def build_pairs(
-    qa_files: list[Path], seed: int = 0, passages: bool = True, **sizes: int
+    qa_files: list[Path],
+    seed: int = 0,
+    passages: bool = True,
+    rank: Rank | None = None,
+    **sizes: int,
 ) -> Iterator[Pair]:
     """Pairs of every question in the given weeks (deterministic for a seed); without
-    `passages`, from the search-result articles alone."""
+    `passages`, from the search-result articles alone; with `rank`, the hard negatives are
+    those it scores highest."""
     for qa_file in qa_files:
         gcs = qa_file.with_name(qa_file.name.replace("_qa.jsonl", "_gcs.jsonl"))
         results = {r["question_id"]: r.get("search_result") or [] for r in _read(gcs)}
         for q in _read(qa_file):
             rng = random.Random(f"{seed}:{q['question_id']}")
             found = results.get(q["question_id"], [])
-            yield from question_pairs(q, found, rng, passages=passages, **sizes)
+            yield from question_pairs(q, found, rng, passages=passages, rank=rank, **sizes)
 
 
 def write_pairs(pairs: list[Pair], path: Path) -> None:

@@ -3,9 +3,8 @@ CPU as a cross-encoder, exported to ONNX (int8), calibrated on held-out weeks, w
 
     python -m rag.learn.train --data ../shared/datasets/realtimeqa --out rag/models/answerer
 
-2023 is never read: it is kept for reporting. Everything is seeded; a rerun on the same data
-and package versions gives the same pairs, and the same weights up to float summation order.
-"""
+2023 is never read (kept for reporting). Everything is seeded: a rerun on the same data and
+packages gives the same pairs, and the same weights up to float summation order."""
 
 from __future__ import annotations
 
@@ -25,7 +24,7 @@ import numpy as np
 from .asking import made_pairs
 from .calibration import judge_with_cheap_signals, pair_metrics
 from .card import write_card
-from .pairs import Pair, build_pairs, weeks
+from .pairs import Pair, build_pairs, cheap_rank, weeks
 
 
 class TextPair(Protocol):
@@ -52,8 +51,7 @@ class Recipe:
     lr: float = 5e-5
     epochs: int = 3
     warmup: float = 0.1
-    # weight of a per-question softmax loss beside binary cross-entropy; above 0, batches hold
-    # whole questions instead of pairs of similar length (not used by the shipped model)
+    # a per-question softmax loss's weight beside cross-entropy (batches then hold questions)
     listwise: float = 0.0
     max_pairs: int = 20_000  # training pairs at most (a random subset of questions beyond)
     # where the sentences come from, for training and the held-out pairs: "articles" (the
@@ -61,6 +59,7 @@ class Recipe:
     # whose summary style the model then also learns as a sign of an answer)
     sources: str = "articles"
     made: int = 0  # questions written by rule from training articles (rag/learn/asking.py)
+    negatives: str = "terms"  # hard negatives by shared "terms", or the answerer's "cheap" score
     seed: int = 0
 
 
@@ -305,7 +304,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     t0 = time.time()
     train_files, dev_files = split_weeks(args.data, recipe)
     passages = recipe.sources == "all"
-    train = list(build_pairs(train_files, recipe.seed, passages))
+    rank = cheap_rank() if recipe.negatives == "cheap" else None  # the hard negatives
+    train = list(build_pairs(train_files, recipe.seed, passages, rank))
     train = cap(train, recipe.max_pairs, recipe.seed) + made_pairs(
         train_files, recipe.seed, recipe.made
     )
