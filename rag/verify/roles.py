@@ -56,6 +56,15 @@ def parser() -> Any:
     return load_english(NOT_NEEDED)
 
 
+@lru_cache(maxsize=512)
+def parsed(text: str) -> Any:
+    """The text's parse, remembered: both checks read the same claim and sentence, and an
+    answer's sentences are often checked against the same article sentence."""
+    nlp = parser()
+    with _RUN:
+        return nlp(text)
+
+
 def _words(tokens: Iterable[Any]) -> set[str]:
     """Content words; "U.K." is one word ("uk"), so that it does not share a "u" with "U.S."."""
     out = (normalise(t.text.replace(".", "")).split() for t in tokens)
@@ -148,9 +157,7 @@ def swapped_doer(claim: str, evidence: str) -> str | None:
     ...              "New York State passed a bill in June to legalize the vehicle.") is None
     True
     """
-    nlp = parser()
-    with _RUN:
-        c, e = nlp(claim), nlp(evidence)
+    c, e = parsed(claim), parsed(evidence)
     for verb in (t for t in c if t.pos_ in VERBS and _verb_key(t)):
         for doer in _doers(verb):
             if doer.pos_ == "PRON":
@@ -184,9 +191,7 @@ def turned_round(claim: str, evidence: str) -> str | None:
     ...              "Merseyside police arrested the 32-year-old man.") is None
     True
     """
-    nlp = parser()
-    with _RUN:
-        c, e = nlp(claim), nlp(evidence)
+    c, e = parsed(claim), parsed(evidence)
     for verb in (t for t in e if t.pos_ == "VERB" and t.lower_ not in SPEECH):
         # the claim's word may be read as a noun: a turned sentence parses badly
         same = [t for t in c if _any_key(t) == _any_key(verb)]
