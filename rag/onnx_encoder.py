@@ -31,7 +31,6 @@ OPSET = 17
 # word pieces per batch: 16 full-length chunks. Larger batches run no faster on CPU but grow
 # onnxruntime's memory arena (measured: 64 chunks a batch, 1.36 GB peak RSS; 16, 0.54 GB).
 BATCH_TOKENS = 16 * 256
-SMALL_BATCH = 16  # texts; at most this many run on one thread (a question: no thread hand-off)
 
 
 def fingerprint(model_dir: Path) -> str:
@@ -163,27 +162,32 @@ class OnnxEncoder:
         if sep is None:
             raise RagError(f"{model_dir}/tokenizer.json has no [SEP] token — set RAG_ENCODER=torch")
         self._sep: int = sep
-        self._sessions: dict[int, Any] = {}
+        self._session_: Any = None
         self._lock = threading.Lock()
 
-    def _session(self, threads: int) -> Any:
-        """One session per thread count: 1 for a question, all cores for a batch."""
-        if threads not in self._sessions:
+    def _session(self) -> Any:
+        """One session on all cores, whatever the batch.
+
+        subtle: even one question runs faster on both cores (7.6 -> 5.3 ms), and four
+        sentences 40 -> 24 ms; with one core busy elsewhere, or both, two threads are still no
+        slower (measured, 2026-12-06): idle threads sleep rather than spin (below).
+        """
+        if self._session_ is None:
             with self._lock:
-                if threads not in self._sessions:
+                if self._session_ is None:
                     import onnxruntime as ort
 
                     opts = ort.SessionOptions()
-                    opts.intra_op_num_threads = threads
+                    opts.intra_op_num_threads = os.cpu_count() or 1
                     opts.inter_op_num_threads = 1
                     opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
                     # subtle: idle pool threads would spin for work and take the core spaCy's
                     # entity reader runs on beside the encoder (slice ingest 60-70 s -> 56 s)
                     opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
-                    self._sessions[threads] = ort.InferenceSession(
+                    self._session_ = ort.InferenceSession(
                         str(self.path), opts, providers=["CPUExecutionProvider"]
                     )
-        return self._sessions[threads]
+        return self._session_
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
         enc = self.tokenizer.encode_batch(list(texts), add_special_tokens=False)
@@ -218,7 +222,7 @@ class OnnxEncoder:
         enc = self.tokenizer.encode_batch(list(texts))
         ids = [self._truncate(e.ids) for e in enc]
         order = sorted(range(len(ids)), key=lambda i: -len(ids[i]))
-        session = self._session(1 if len(texts) <= SMALL_BATCH else (os.cpu_count() or 1))
+        session = self._session()
         at = 0
         while at < len(order):
             width = len(ids[order[at]])  # longest first: the first row sets the padding

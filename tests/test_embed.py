@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -51,6 +52,14 @@ def test_onnx_counts_and_sizes_like_torch(torch_embedder: Embedder) -> None:
     onnx = onnx_embedder("onnx")
     assert onnx.count_tokens(TEXTS) == torch_embedder.count_tokens(TEXTS)
     assert (onnx.dimension, onnx.max_tokens) == (torch_embedder.dimension, 256)
+
+
+def test_a_single_question_is_encoded_on_every_core() -> None:
+    """Both cores are faster even for one short text (docs/performance.md, levers)."""
+    emb = onnx_embedder("onnx")
+    emb.encode(["Who won the Brenholt chess tournament?"])
+    opts = emb.onnx._session().get_session_options()
+    assert opts.intra_op_num_threads == (os.cpu_count() or 1)
 
 
 def test_export_is_cached_and_reused(tmp_path: Path) -> None:
