@@ -13,7 +13,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any
 
-from .text import NUMBER_WORDS
+from .text import MONTHS, NUMBER_WORDS
 from .text import words as _words
 
 #: Words before a date that make it one end of the period rather than the whole of it.
@@ -29,6 +29,8 @@ _ANCHORS = frozenset(["yesterday", "today", "ago", "last", "this", "past", "prev
 #: Words that make a month or a year the time of the reports asked about.
 _FRAMES = frozenset(["in", "during", "since", "before", "after", "until", "till", "from", "by"])
 _UNITS = frozenset(["day", "days", "week", "weeks", "month", "months", "year", "years"])
+#: Words before "the" that make "the 6th of January" a time rather than a name.
+_AT = _FRAMES | {"on", "at"}
 
 
 def word_before(question: str, phrase: str) -> str:
@@ -45,16 +47,85 @@ def dates_in(question: str, as_of: date) -> tuple[str, date, date] | None:
     with warnings.catch_warnings():  # dateparser warns about the local timezone; dates only here
         warnings.simplefilter("ignore")
         hits = search_dates(question, languages=["en"], settings=settings) or []
-    for phrase in _joined(question, [phrase for phrase, _ in hits]):
+    for found in _joined(question, [phrase for phrase, _ in hits]):
+        phrase = _trimmed(found)
         said = _words(phrase)
         before = word_before(question, phrase)
+        head = _words(question[: question.find(phrase)]) if phrase in question else []
+        if not said or _names_an_event(head, said):
+            continue
         framed = bool(said) and (said[0] in _FRAMES or before in _FRAMES)
         # "since March 1", "before Tuesday": one end of a stretch that reaches the as-of day
         ends = {before, said[0] if said else ""} & (SINCE | UNTIL)
         span = _span(phrase, as_of, framed, anchored=before in _ANCHORS or bool(ends))
-        if span is not None:
+        # subtle: a period after the as-of day is a plan ("to be completed in 2026") or a
+        # misreading ("After 26 years alone"), and would admit nothing
+        if span is not None and span[0] <= as_of:
             return (phrase, *span)
     return None
+
+
+def _names_an_event(head: list[str], said: list[str]) -> bool:
+    """A date after "the" names an event, not when it was reported: "false depictions of the
+    January 6, 2021, attack", "interference in the 2020 election", "the 2022-23 season". "On
+    the 6th of May" and "the last year" are times.
+
+    >>> _names_an_event(["depictions"], ["of", "the", "january", "6", "2021"])
+    True
+    >>> _names_an_event(["interference"], ["in", "the", "2020"])
+    True
+    >>> _names_an_event(["happened", "on"], ["the", "6th", "of", "may"])
+    False
+    """
+    if _ANCHORS.intersection(said):
+        return False
+    lead = [*head, *said]
+    i = len(head)
+    while i < len(lead) and lead[i] in _AT | {"of", "the"}:
+        i += 1
+    if i < 1 or i >= len(lead) or lead[i - 1] != "the":
+        return False
+    if lead[i] in MONTHS or (lead[i].isdigit() and len(lead[i]) == 4):
+        return True  # "the 2020 election", "the January 6 attack": a name, whatever is before
+    return i < 2 or lead[i - 2] not in _AT
+
+
+def _trimmed(phrase: str) -> str:
+    """The phrase without numbers that count something else ("91 this week" from "died at
+    age 91 this week", "this week at 77", "by a 7" of "a 7.0-magnitude earthquake"): a
+    number counts as a date only beside a month or as a year.
+
+    >>> _trimmed("this week at 77"), _trimmed("91 this week"), _trimmed("by a 7")
+    ('this week', 'this week', '')
+    >>> _trimmed("on 5 March 2025"), _trimmed("since June 13")
+    ('on 5 March 2025', 'since June 13')
+
+    A word like "after" inside the phrase starts another: "this week" of "retired this week
+    after 47 years at the helm".
+
+    >>> _trimmed("this week after 47 years at the")
+    'this week'
+    """
+    said = phrase.split()
+    inner = [i for i, w in enumerate(said) if i and w.lower() in SINCE | UNTIL]
+    said = said[: inner[0]] if inner else said
+    low = [w.lower().strip(",.") for w in said]
+
+    def counts(i: int) -> bool:  # a bare number: not a year, a month's day, or "3 days"
+        near = {low[j] for j in (i - 1, i + 1) if 0 <= j < len(low)}
+        year = low[i].isdigit() and len(low[i]) == 4
+        unit = i + 1 < len(low) and low[i + 1] in _UNITS
+        return low[i][:1].isdigit() and not (year or unit or near & set(MONTHS))
+
+    if not any(counts(i) for i in range(len(said))):
+        return " ".join(said)
+    # what stood next to a dropped number goes with it ("at", "after", "by a")
+    first = next((i for i in range(len(said)) if counts(i)), len(said))
+    head = said[:first]
+    while head and head[-1].lower() in _AT | {"a", "an", "after", "at"}:
+        head.pop()
+    tail = said[first + 1 :] if first == 0 else []
+    return " ".join(head or tail)
 
 
 def _joined(question: str, phrases: list[str]) -> list[str]:

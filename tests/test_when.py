@@ -36,6 +36,19 @@ SATURDAY = date(2025, 3, 15)
         ("What happened in the past two weeks?", "2025-03-01", "2025-03-15"),
         ("What has changed since March 1?", "2025-03-01", None),
         ("What happened before March 2025?", None, "2025-02-28"),
+        # numbers that count something else, and an event's year, are not the period
+        ("Which actor died this week at 77?", "2025-03-10", "2025-03-15"),
+        ("Who retired this week after 47 years at the helm?", "2025-03-10", "2025-03-15"),
+        (
+            "Which country was shaken by a 7.0-magnitude earthquake this week?",
+            "2025-03-10",
+            "2025-03-15",
+        ),
+        (
+            "Who testified about interference in the 2020 election this week?",
+            "2025-03-10",
+            "2025-03-15",
+        ),
     ],
 )
 def test_time_words_become_publication_dates(question: str, start: str, end: str) -> None:
@@ -69,6 +82,11 @@ def test_words_that_ask_for_the_newest_prefer_recent_articles(question: str) -> 
         "What did the minister say on Tuesday?",
         "The pilot begins in September.",
         "What happened on 10 March?",
+        # a date that names an event, a plan, a magnitude
+        "Which network aired false depictions of the January 6, 2021, attack?",
+        "Which NBA team won 50 games in the 2022-23 season?",
+        "Which landmark is to be completed in 2026?",
+        "Which country was shaken by a 7.0-magnitude earthquake?",
     ],
 )
 def test_questions_without_time_words_have_no_period(question: str) -> None:
