@@ -52,7 +52,7 @@ def dates_in(question: str, as_of: date) -> tuple[str, date, date] | None:
         said = _words(phrase)
         before = word_before(question, phrase)
         head = _words(question[: question.find(phrase)]) if phrase in question else []
-        if not said or _names_an_event(head, said):
+        if not said or _names_an_event(head, said) or _a_name(question, phrase):
             continue
         framed = bool(said) and (said[0] in _FRAMES or before in _FRAMES)
         # "since March 1", "before Tuesday": one end of a stretch that reaches the as-of day
@@ -90,6 +90,28 @@ def _names_an_event(head: list[str], said: list[str]) -> bool:
     return i < 2 or lead[i - 2] not in _AT
 
 
+def _a_name(question: str, phrase: str) -> bool:
+    """Time words capitalised inside a sentence, and none in lower case, are a name: "USA
+    TODAY", "the Today programme", "This Week with George Stephanopoulos" ("Independence Day
+    this week" still says "this week").
+
+    >>> _a_name("Which paper is USA TODAY?", "TODAY"), _a_name("Today, who won?", "Today")
+    (True, False)
+    """
+    at, named, timed = question.find(phrase), False, False
+    if at < 0:
+        return False
+    for tok in phrase.split():
+        at = question.find(tok, at)
+        word = tok.strip(",.;:!?\"'“”‘’()")
+        if word.lower() in _ANCHORS | _UNITS:
+            before = question[:at].rstrip()
+            capital = word[:1].isupper() and bool(before) and before[-1] not in '.?!:"“'
+            named, timed = named or capital, timed or not capital
+        at += len(tok)
+    return named and not timed
+
+
 def _trimmed(phrase: str) -> str:
     """The phrase without numbers that count something else ("91 this week" from "died at
     age 91 this week", "this week at 77", "by a 7" of "a 7.0-magnitude earthquake"): a
@@ -103,12 +125,17 @@ def _trimmed(phrase: str) -> str:
     A word like "after" inside the phrase starts another: "this week" of "retired this week
     after 47 years at the helm".
 
-    >>> _trimmed("this week after 47 years at the")
-    'this week'
+    >>> _trimmed("this week after 47 years at the"), _trimmed("this week of a 1986")
+    ('this week', 'this week')
     """
     said = phrase.split()
     inner = [i for i, w in enumerate(said) if i and w.lower() in SINCE | UNTIL]
-    said = said[: inner[0]] if inner else said
+    # "this week of a 1986 dive": a year after "a" or "the" names something of its own
+    inner += [i for i, w in enumerate(said[:-1]) if i and w.lower() in ("a", "an", "the")
+              and said[i + 1].isdigit() and len(said[i + 1]) == 4]  # fmt: skip
+    said = said[: min(inner)] if inner else said
+    while len(said) > 1 and said[-1].lower() == "of":
+        said.pop()
     low = [w.lower().strip(",.") for w in said]
 
     def counts(i: int) -> bool:  # a bare number: not a year, a month's day, or "3 days"

@@ -44,6 +44,8 @@ SATURDAY = date(2025, 3, 15)
             "2025-03-10",
             "2025-03-15",
         ),
+        ("What did USA TODAY celebrate this week?", "2025-03-10", "2025-03-15"),
+        ("Whose footage came out this week of a 1986 dive?", "2025-03-10", "2025-03-15"),
         (
             "Who testified about interference in the 2020 election this week?",
             "2025-03-10",
@@ -87,6 +89,7 @@ def test_words_that_ask_for_the_newest_prefer_recent_articles(question: str) -> 
         "Which NBA team won 50 games in the 2022-23 season?",
         "Which landmark is to be completed in 2026?",
         "Which country was shaken by a 7.0-magnitude earthquake?",
+        "Which comic strip did the USA TODAY Network drop?",  # a name, not the day
     ],
 )
 def test_questions_without_time_words_have_no_period(question: str) -> None:
