@@ -82,6 +82,25 @@ def test_how_long_accepts_lengths_and_spans(embedder: Embedder) -> None:
         assert not abstained and text in answer, question
 
 
+def test_a_lead_sentence_opening_with_when_asks_for_no_date(embedder: Embedder) -> None:
+    question = "When she died, the Queen left four corgis behind. Who will care for them?"
+    text = "The Queen's corgis will be cared for by her son Prince Andrew."
+    abstained, answer = ask(embedder, question, text)
+    assert not abstained and "Prince Andrew" in answer
+
+
+def test_when_accepts_decades_early_years_and_times_of_day(embedder: Embedder) -> None:
+    cases = [
+        ("When did the first drive-in cinema open?", "The first drive-in opened in the 1930s."),
+        ("In what year did Burns write the poem?", "Burns wrote the poem in 1786."),
+        ("What time can the town's bars start serving?", "Bars may serve from 8 a.m. daily."),
+        ("When will the rocket launch again?", "The rocket will fly again in a few weeks."),
+    ]
+    for question, text in cases:
+        abstained, answer = ask(embedder, question, text)
+        assert not abstained and text in answer, question
+
+
 def test_named_days_in_a_question_ask_for_no_date(embedder: Embedder) -> None:
     text = "Voters at the Election Day polls reported long queues and broken machines."
     abstained, answer = ask(embedder, "What Election Day problems did voters report?", text)

@@ -47,10 +47,25 @@ _NUMBER = re.compile(
 )
 _DATE = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may"
-    r"|june|july|august|september|october|november|december|yesterday|today|tomorrow|week|month"
-    r"|year|summer|winter|spring|autumn)\b|\b(1[89]|20)\d\d\b",
+    r"|june|july|august|september|october|november|december|yesterday|today|tomorrow|tonight"
+    r"|days|weeks?|months?|years?|summer|winter|spring|autumn|noon|midnight)\b|\b(1\d|20)\d\ds?\b|[‘'’]\d0s\b"
+    r"|\b\d{1,2}(:\d\d)? ?(a\.?m\b|p\.?m\b|o’clock|o'clock)",
     re.I,
 )
+# the question a lead sentence comes before: "When she died, the Queen left four dogs. Who
+# will take care of them?" asks who, not when
+_LEAD = re.compile(r"^.*[.!]\s+(?=(who|whom|whose|what|which|when|where|why|how|in what)\b)", re.I)
+
+
+def asked(question: str) -> str:
+    """The question itself, without the statements before it.
+
+    >>> asked("When she died, the Queen left four dogs. Who will take care of them?")
+    'Who will take care of them?'
+    >>> asked("When did the U.S. President sign it?")
+    'When did the U.S. President sign it?'
+    """
+    return _LEAD.sub("", question, count=1)
 
 
 def type_match(question: str, sentence: str) -> bool | None:
@@ -71,6 +86,7 @@ def type_match(question: str, sentence: str) -> bool | None:
     >>> type_match("What Election Day problems were reported?", "Queues were long.") is None
     True
     """
+    question = asked(question)
     if _WHEN_Q.search(question):
         return bool(_DATE.search(sentence))
     if _DURATION_Q.search(question):  # a length of time, not any number ("one person said")
@@ -84,6 +100,7 @@ def type_match(question: str, sentence: str) -> bool | None:
 
 def asks_figure(question: str) -> bool:
     """A how-many, how-long or when question: only a sentence with a number or date answers."""
+    question = asked(question)
     return bool(
         _NUMERIC_Q.search(question) or _WHEN_Q.search(question) or _DURATION_Q.search(question)
     )
