@@ -94,7 +94,6 @@ def test_when_accepts_decades_early_years_and_times_of_day(embedder: Embedder) -
         ("When did the first drive-in cinema open?", "The first drive-in opened in the 1930s."),
         ("In what year did Burns write the poem?", "Burns wrote the poem in 1786."),
         ("What time can the town's bars start serving?", "Bars may serve from 8 a.m. daily."),
-        ("When will the rocket launch again?", "The rocket will fly again in a few weeks."),
     ]
     for question, text in cases:
         abstained, answer = ask(embedder, question, text)

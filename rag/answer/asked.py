@@ -48,7 +48,7 @@ _NUMBER = re.compile(
 _DATE = re.compile(
     r"\b(monday|tuesday|wednesday|thursday|friday|saturday|sunday|january|february|march|april|may"
     r"|june|july|august|september|october|november|december|yesterday|today|tomorrow|tonight"
-    r"|days|weeks?|months?|years?|summer|winter|spring|autumn|noon|midnight)\b|\b(1\d|20)\d\ds?\b|[‘'’]\d0s\b"
+    r"|week|month|year|summer|winter|spring|autumn|noon|midnight)\b|\b(1\d|20)\d\ds?\b|[‘'’]\d0s\b"
     r"|\b\d{1,2}(:\d\d)? ?(a\.?m\b|p\.?m\b|o’clock|o'clock)",
     re.I,
 )
