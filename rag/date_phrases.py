@@ -115,7 +115,7 @@ def _a_name(question: str, phrase: str) -> bool:
 def _trimmed(phrase: str) -> str:
     """The phrase without numbers that count something else ("91 this week" from "died at
     age 91 this week", "this week at 77", "by a 7" of "a 7.0-magnitude earthquake"): a
-    number counts as a date only beside a month or as a year.
+    number counts as a date only beside a month, before a unit ("3 days ago") or as a year.
 
     >>> _trimmed("this week at 77"), _trimmed("91 this week"), _trimmed("by a 7")
     ('this week', 'this week', '')
