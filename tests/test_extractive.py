@@ -152,3 +152,26 @@ def test_a_yes_no_question_needs_a_sentence_naming_its_subject(embedder: Embedde
     ):
         abstained, answer = ask(embedder, question, text)
         assert not abstained and quote in answer, question
+
+
+def test_a_which_one_question_needs_a_sentence_that_names_it(embedder: Embedder) -> None:
+    unnamed = (
+        "The watchdog said the images were being circulated on a dark web forum. Two people "
+        "familiar with the inquiry told reporters the material had spread quickly."
+    )
+    for question in (
+        "What is the name of the dark web forum where the images were circulated?",
+        "Who were the two people who told reporters about the inquiry?",
+    ):
+        abstained, _ = ask(embedder, question, unnamed)
+        assert abstained, question  # on topic: a forum and two people, neither named
+    named = (
+        "The watchdog said the images were being circulated on Dread, a dark web forum. Two "
+        "people familiar with the inquiry, Ann Lee and Bo Ray, told reporters it spread quickly."
+    )
+    for question, name in (
+        ("What is the name of the dark web forum where the images were circulated?", "Dread"),
+        ("Who were the two people who told reporters about the inquiry?", "Ann Lee"),
+    ):
+        abstained, answer = ask(embedder, question, named)
+        assert not abstained and name in answer, question

@@ -1,13 +1,16 @@
 """What kind of thing a question asks for (a number, a date, a length of time, a quote), and
-whether a sentence holds one: the extractive answerer's regular-expression answer types; and
-whom a yes/no question asks about, which a sentence must name to answer it."""
+whether a sentence holds one: the extractive answerer's regular-expression answer types; whom
+a yes/no question asks about, which a sentence must name to answer it; and which one a
+"which X" / "what is the name of X" / "who were the X" question asks for, which a sentence
+that mentions an X without naming it ("two people familiar with the meeting") does not say."""
 
 from __future__ import annotations
 
 import itertools
 import re
+from dataclasses import dataclass
 
-from ..text import strip_possessive, terms
+from ..text import STOPWORDS, is_name, strip_possessive, terms
 
 _NUMERIC_Q = re.compile(
     r"\bhow (many|much|far|long|old|big|large|tall|high|often)\b|\bwhat (percentage|share|number"
@@ -151,3 +154,123 @@ def names_subject(subject: str, sentence: str) -> bool:
     True
     """
     return set(terms(subject)) <= set(terms(sentence))
+
+
+# "What is the name of the X…", "Who were the X…", "Which X did…": the X a question asks to
+# identify (at most three words before an auxiliary in the last form, where no parser marks
+# where the noun phrase ends)
+_ONE_Q = re.compile(
+    r"\b(?:what|which)(?:['’]s| is| was| are| were) the names? of (?:the |a |an )?(?P<a>[^?;]+)"
+    r"|\bwho (?:is|are|was|were) the (?P<b>[^?;]+)"
+    r"|\b(?:which|what) (?P<c>(?:[\w’'-]+ ){1,3}?)(?:is|are|was|were|has|have|had|did|does|do"
+    r"|will|would|can|could|should|might|must)\b",
+    re.I,
+)
+_TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
+# words that end the noun phrase a question asks about
+_PHRASE_END = frozenset(
+    """who whom that which where when whose why how in on at of for with from by to near behind
+    after before during over under about into between and or but is are was were has have had
+    did does do will would can could should might must as than like""".split()  # noqa: SIM905
+)
+# words that introduce one or some of a kind without saying which
+_UNNAMED = frozenset(
+    """a an one two both three four five six seven eight nine ten several some few unnamed
+    unidentified anonymous""".split()  # noqa: SIM905
+)
+# "Baltimore has been a violent city", "reclassify marijuana as a lower-risk substance": the
+# thing is named as the subject, not left open
+_PREDICATIVE = frozenset(
+    """is was are were be been being become became becomes remains remained as considered
+    called named seen""".split()  # noqa: SIM905
+)
+_SET_OFF = frozenset((",", "(", ":", "—", "–", "including", "called", "named", "dubbed"))
+_SAME = {"both": "two"}  # "both people" are "the two people" named before
+_BEFORE_HEAD = frozenset("the this that these those its his her their our your my".split())  # noqa: SIM905
+
+
+@dataclass(frozen=True)
+class AskedOne:
+    """What a which-one question asks to identify: the noun ("forum") and the words the
+    question puts before it ("dark", "web"; "two" in "the two people")."""
+
+    head: str
+    modifiers: tuple[str, ...]
+
+
+def asked_one(question: str) -> AskedOne | None:
+    """The kind of thing a which-one question asks to identify, when the question describes it
+    (a bare "Which city…?" describes nothing a sentence could leave open: None).
+
+    >>> asked_one("What is the name of the dark web forum where the material was shared?")
+    AskedOne(head='forum', modifiers=('dark', 'web'))
+    >>> asked_one("Who were the two people who briefed the reporters?")
+    AskedOne(head='people', modifiers=('two',))
+    >>> asked_one("Which city hosts the games?"), asked_one("What did Ofcom conclude?")
+    (None, None)
+    """
+    m = _ONE_Q.search(asked(question))
+    if not m:
+        return None
+    phrase: list[str] = []
+    for word in _TOKEN.findall(m.group("a") or m.group("b") or m.group("c")):
+        if not word[0].isalnum() or word.lower() in _PHRASE_END:
+            break
+        phrase.append(strip_possessive(word.lower()))
+    mods = tuple(w for w in phrase[:-1] if w not in ("the", "a", "an"))
+    if not phrase or not mods or phrase[-1] in STOPWORDS or phrase[-1] in _UNNAMED:
+        return None
+    return AskedOne(phrase[-1], mods)
+
+
+def leaves_unnamed(one: AskedOne, sentence: str, question: str) -> bool:
+    """Does the sentence mention the thing asked about only as one of a kind, without naming
+    it ("…circulated on a dark web forum.")? Such a sentence is on topic and does not answer.
+    A name within two words before or four after the mention names it ("Nightshade, a new
+    tool", "a tool called Nightshade"); so do names the question does not already hold.
+
+    >>> one = asked_one("What is the name of the dark web forum where it was shared?")
+    >>> leaves_unnamed(one, "It was being circulated on a dark web forum.", "")
+    True
+    >>> leaves_unnamed(one, "It was shared on Dread, a dark web forum.", "")
+    False
+    >>> q = "Who were the two people who briefed reporters?"
+    >>> leaves_unnamed(asked_one(q), "Two people familiar with the meeting told POLITICO.", q)
+    True
+    >>> leaves_unnamed(asked_one(q), "Both people were granted anonymity.", q)
+    True
+    >>> leaves_unnamed(asked_one(q), "Two people, Ann Lee and Bo Ray, briefed reporters.", q)
+    False
+    """
+    tokens = _TOKEN.findall(sentence)
+    head = terms(one.head)
+    described = {t for w in one.modifiers for t in terms(w) or [w]}
+    known = set(terms(question))
+    mentions = [i for i, t in enumerate(tokens) if t[0].isalnum() and terms(t) == head]
+    for i in mentions:
+        start = next(
+            (j for j in range(i - 1, max(-1, i - 5), -1) if tokens[j].lower() in _UNNAMED), None
+        )
+        between = tokens[start + 1 : i] if start is not None else []
+        if start is None or any(not w[0].islower() or w in _BEFORE_HEAD for w in between):
+            return False  # "the forum", "Boeing's spacecraft": may be named elsewhere
+        if start > 0 and tokens[start - 1].lower() in _PREDICATIVE:
+            return False
+        said = {t for w in tokens[start:i] for t in terms(w) or [_SAME.get(w.lower(), w.lower())]}
+        if not said & described:
+            return False  # another one of the kind: "a new food bank location"
+        # "both" points back: to names anywhere before it in the sentence
+        near = tokens[0 if tokens[start].lower() in _SAME else max(0, start - 2) : i + 5]
+        # further on, a name set off as an apposition: "two people familiar with it, Ann Lee
+        # and …" (not "… told POLITICO", the outlet)
+        set_off = [
+            w for k, w in enumerate(tokens[i + 5 : i + 10], i + 5) if tokens[k - 1] in _SET_OFF
+        ]
+        if any(_new_name(w, known) for w in near + set_off):
+            return False
+    return bool(mentions)
+
+
+def _new_name(word: str, known: set[str]) -> bool:
+    """A capitalised word or a figure that the question does not already hold."""
+    return (is_name(word, word.lower()) or word[0].isdigit()) and not set(terms(word)) <= known

@@ -23,7 +23,7 @@ from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
-from .asked import asks_figure, names_subject, polar_subject, type_match
+from .asked import asked_one, asks_figure, leaves_unnamed, names_subject, polar_subject, type_match
 from .citing import cite, numbered
 from .keys import key_words
 from .parts import question_parts
@@ -184,12 +184,16 @@ class ExtractiveBackend:
 
     def fitting(self, question: str, scored: list[Scored]) -> list[Scored]:
         """A how-many or when question is answered only by a sentence holding a number or a
-        date, a yes/no question only by one naming whom it asks about; the articles may
-        discuss the topic yet not give one."""
+        date, a yes/no question only by one naming whom it asks about, a which-one question
+        not by one that mentions the thing without naming it; the articles may discuss the
+        topic yet not give one."""
         if not self.type_rules:
             return scored
         if asks_figure(question):
             scored = [c for c in scored if type_match(question, c.text)]
+        one = asked_one(question)
+        if one is not None:
+            scored = [c for c in scored if not leaves_unnamed(one, c.text, question)]
         subject = polar_subject(question)
         return [c for c in scored if names_subject(subject, c.text)] if subject else scored
 
