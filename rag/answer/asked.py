@@ -55,6 +55,17 @@ _DATE = re.compile(
     r"|\b\d{1,2}(:\d\d)? ?(a\.?m\b|p\.?m\b|o’clock|o'clock)",
     re.I,
 )
+# "on what calendar date": a day of a month, not "yesterday" or "on Monday"
+_CALENDAR_Q = re.compile(r"\b(calendar|exact|specific|precise) date\b|\b(what|which) date\b", re.I)
+_MONTH = (
+    r"(january|february|march|april|may|june|july|august|september|october|november|december"
+    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\b\.?"
+)
+_CALENDAR_DATE = re.compile(
+    rf"\b\d{{1,2}}(st|nd|rd|th)?( of)? {_MONTH}(?!\w)|\b{_MONTH} \d{{1,2}}\b"
+    r"|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d\d-\d\d\b",
+    re.I,
+)
 # the question a lead sentence comes before: "When she died, the Queen left four dogs. Who
 # will take care of them?" asks who, not when
 _LEAD = re.compile(r"^.*[.!]\s+(?=(who|whom|whose|what|which|when|where|why|how|in what)\b)", re.I)
@@ -84,12 +95,18 @@ def type_match(question: str, sentence: str) -> bool | None:
     True
     >>> type_match("On what calendar date did they meet?", "They met in Washington.")
     False
+    >>> [type_match("On what date did they meet?", s) for s in ("They met yesterday.",
+    ...     "They met on 12 January.", "They met on Sept. 3.", "They met on Monday, March 2.",
+    ...     "She ran 3 marathons.")]
+    [False, True, True, True, False]
     >>> [type_match("How long is it?", s) for s in ("It is 3,200 metres long.", "A century.")]
     [True, True]
     >>> type_match("What Election Day problems were reported?", "Queues were long.") is None
     True
     """
     question = asked(question)
+    if _CALENDAR_Q.search(question):
+        return bool(_CALENDAR_DATE.search(sentence))
     if _WHEN_Q.search(question):
         return bool(_DATE.search(sentence))
     if _DURATION_Q.search(question):  # a length of time, not any number ("one person said")
