@@ -178,3 +178,19 @@ def test_a_which_one_question_needs_a_sentence_that_names_it(embedder: Embedder)
     ):
         abstained, answer = ask(embedder, question, named)
         assert not abstained and name in answer, question
+
+
+def test_a_what_did_x_say_question_needs_x_to_speak(embedder: Embedder) -> None:
+    text = (
+        "The minister raised the images with the ambassador, explained the government's "
+        "position, and repeated the prime minister's warning. Two officials told reporters "
+        "the talks went well."
+    )
+    abstained, _ = ask(embedder, "What did the ambassador say about the images?", text)
+    assert abstained  # the ambassador is met and briefed, never quoted
+    quoted = text + ' The ambassador said: "We share the concern. The platform must act."'
+    abstained, answer = ask(embedder, "What did the ambassador say about the images?", quoted)
+    assert not abstained and "share the concern" in answer
+    later = text + " The ambassador spoke after the talks. “These images must go,” she said."
+    abstained, answer = ask(embedder, "What did the ambassador say about the images?", later)
+    assert not abstained and "must go" in answer  # "she" is the ambassador named before

@@ -26,7 +26,10 @@ _WHEN_Q = re.compile(
 _DURATION_Q = re.compile(
     r"\bhow long\b|\bfor how many (seconds|minutes|hours|days|weeks|months)\b", re.I
 )
-_SAID_Q = re.compile(r"\bwhat (did|does|has|have) .+ (say|said|tell|told|write|wrote)\b", re.I)
+_SAID_Q = re.compile(
+    r"\bwhat (exactly |else )?(did|does|has|have) (?P<who>.+?) (say|said|tell|told|write|wrote)\b",
+    re.I,
+)
 _QUOTE = re.compile(r"[“”\"]")
 _WORD_NUMBER = (
     r"one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|forty|fifty"
@@ -291,3 +294,79 @@ def leaves_unnamed(one: AskedOne, sentence: str, question: str) -> bool:
 def _new_name(word: str, known: set[str]) -> bool:
     """A capitalised word or a figure that the question does not already hold."""
     return (is_name(word, word.lower()) or word[0].isdigit()) and not set(terms(word)) <= known
+
+
+def said_subject(question: str) -> str | None:
+    """The word naming whom a what-did-X-say question quotes: the last word of a capitalised
+    name, else the noun its phrase ends on; None for a pronoun.
+
+    >>> said_subject("What did JD Vance say publicly after the meeting?")
+    'Vance'
+    >>> said_subject("What did the selection committee that picks the list say was key?")
+    'committee'
+    >>> said_subject("President Biden spoke this week. What did he say?") is None
+    True
+    """
+    m = _SAID_Q.search(asked(question))
+    if not m:
+        return None
+    phrase = []
+    for word in _TOKEN.findall(m.group("who")):
+        if not word[0].isalnum() or word.lower() in _PHRASE_END:
+            break
+        phrase.append(strip_possessive(word))
+    while phrase and phrase[0].casefold() in _DETERMINERS:
+        phrase = phrase[1:]
+    if not phrase or phrase[0].casefold() in _PRONOUNS:
+        return None
+    run = list(itertools.takewhile(lambda w: w[:1].isupper(), phrase))
+    return run[-1] if run else phrase[-1]
+
+
+# words that give someone's words beyond rag.attribution.SPEECH's "said", "told", "according"
+_SPEECH_MORE = frozenset(
+    """claimed claims called calls described describes responded responds replied replies
+    suggested admitted acknowledged urged vowed promised pledged denied criticised criticized
+    condemned accused branded statement spokesperson spokesman spokeswoman interview
+    letter""".split()  # noqa: SIM905
+)
+# a name after one of these is not who speaks ("raised the issue with Vance, explained…")
+_OBJECT_OF = frozenset("with to of about for at on from into against over than".split())  # noqa: SIM905
+_SPEAKING_PRONOUNS = frozenset(("he", "she", "they"))
+_SPEECH_REACH = 4  # tokens between a speaker's name and "said", "told", "statement"
+
+
+def speaks_for(subject: str, text: str, speech: frozenset[str], before: str = "") -> bool:
+    """Does the text give the subject's own words: its name, not after a preposition (but
+    "according to"), within a few words of a word of speech ("X said in a statement",
+    "according to the committee")? A "he said" or "she added" counts when the sentence
+    before names the subject.
+
+    >>> speech = frozenset({"said", "told", "explained", "according"})
+    >>> speaks_for("Vance", "Lammy raised it with JD Vance, explained the U.K.’s position.", speech)
+    False
+    >>> speaks_for("X", "In a statement, X said: “We act.”", speech)
+    True
+    >>> speaks_for("Starmer", "Starmer called the images disgraceful.", speech)
+    True
+    >>> speaks_for("Starmer", "“It is vile,” he said.", speech, before="Starmer spoke first.")
+    True
+    """
+    tokens = _TOKEN.findall(text)
+    low = [t.lower() for t in tokens]
+    want = terms(subject)
+    spoken = [j for j, w in enumerate(low) if w in speech or w in _SPEECH_MORE]
+    for i, word in enumerate(tokens):
+        if not word[0].isalnum() or terms(word) != want:
+            continue
+        k = i - 1
+        while k >= 0 and (tokens[k][:1].isupper() or low[k] in _DETERMINERS):
+            k -= 1  # the rest of the name and its article: "JD" of "with JD Vance", "the"
+        if k >= 0 and low[k] in _OBJECT_OF and low[k - 1 : k + 1] != ["according", "to"]:
+            continue
+        if any(abs(i - j) <= _SPEECH_REACH for j in spoken):
+            return True
+    pronoun = any(
+        low[i] in _SPEAKING_PRONOUNS and abs(i - j) == 1 for i in range(len(low)) for j in spoken
+    )
+    return pronoun and set(want) <= set(terms(before))

@@ -18,12 +18,22 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..answer_model import AnswerModel, load_answer_model
+from ..attribution import SPEECH, attributed
 from ..conflicts import newest_first
 from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
-from .asked import asked_one, asks_figure, leaves_unnamed, names_subject, polar_subject, type_match
+from .asked import (
+    asked_one,
+    asks_figure,
+    leaves_unnamed,
+    names_subject,
+    polar_subject,
+    said_subject,
+    speaks_for,
+    type_match,
+)
 from .citing import cite, numbered
 from .keys import key_words
 from .parts import question_parts
@@ -79,6 +89,16 @@ class Scored:
     @property
     def text(self) -> str:
         return self.passage.article.text[self.start : self.end]
+
+
+def spoken(cand: Scored) -> tuple[str, frozenset[str], str]:
+    """The candidate sentence (with the sentence that opens its quotation and names who
+    speaks, when it is inside one), the words of speech, and the sentence of its chunk
+    before that: what `speaks_for` reads."""
+    text = cand.passage.article.text
+    start, end = attributed(text, cand.start, cand.end)
+    before = [text[s:e] for s, e in cand.passage.chunk.sentences if e <= start]
+    return text[start:end], SPEECH, before[-1] if before else ""
 
 
 def abstention_text(question: str) -> str:
@@ -194,6 +214,9 @@ class ExtractiveBackend:
         one = asked_one(question)
         if one is not None:
             scored = [c for c in scored if not leaves_unnamed(one, c.text, question)]
+        speaker = said_subject(question)
+        if speaker is not None:  # read with the sentence that opens its quotation, if any
+            scored = [c for c in scored if speaks_for(speaker, *spoken(c))]
         subject = polar_subject(question)
         return [c for c in scored if names_subject(subject, c.text)] if subject else scored
 
