@@ -194,3 +194,6 @@ def test_a_what_did_x_say_question_needs_x_to_speak(embedder: Embedder) -> None:
     later = text + " The ambassador spoke after the talks. “These images must go,” she said."
     abstained, answer = ask(embedder, "What did the ambassador say about the images?", later)
     assert not abstained and "must go" in answer  # "she" is the ambassador named before
+    silent = text + " The U.S. embassy did not respond to a request for comment."
+    abstained, answer = ask(embedder, "What did the U.S. embassy say about the talks?", silent)
+    assert not abstained and "did not respond" in answer  # no comment is what it said

@@ -186,7 +186,7 @@ _ONE_Q = re.compile(
     r"|will|would|can|could|should|might|must)\b",
     re.I,
 )
-_TOKEN = re.compile(r"[\w’'-]+|[^\w\s]")
+_TOKEN = re.compile(r"(?:\w\.){2,}|[\w’'-]+|[^\w\s]")  # "U.K." is one word
 # words that end the noun phrase a question asks about
 _PHRASE_END = frozenset(
     """who whom that which where when whose why how in on at of for with from by to near behind
@@ -304,6 +304,8 @@ def said_subject(question: str) -> str | None:
     'Vance'
     >>> said_subject("What did the selection committee that picks the list say was key?")
     'committee'
+    >>> said_subject("What did the U.K. government say about Ofcom?")
+    'U.K.'
     >>> said_subject("President Biden spoke this week. What did he say?") is None
     True
     """
@@ -325,7 +327,8 @@ def said_subject(question: str) -> str | None:
 
 # words that give someone's words beyond rag.attribution.SPEECH's "said", "told", "according"
 _SPEECH_MORE = frozenset(
-    """claimed claims called calls described describes responded responds replied replies
+    """claimed claims called calls described describes respond responded responds replied replies
+    comment commented comments
     suggested admitted acknowledged urged vowed promised pledged denied criticised criticized
     condemned accused branded statement spokesperson spokesman spokeswoman interview
     letter""".split()  # noqa: SIM905
