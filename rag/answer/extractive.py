@@ -24,18 +24,10 @@ from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
-from .asked import (
-    asked_one,
-    asks_figure,
-    leaves_unnamed,
-    names_subject,
-    polar_subject,
-    said_subject,
-    speaks_for,
-    type_match,
-)
+from .asked import asks_figure, names_subject, polar_subject, type_match
 from .citing import cite, numbered
 from .keys import key_words
+from .naming import asked_one, leaves_unnamed, said_subject, speaks_for
 from .parts import question_parts
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
