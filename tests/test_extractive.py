@@ -29,6 +29,17 @@ def ask(embedder: Embedder, question: str, text: str) -> tuple[bool, str]:
     return answer.abstained, answer.text
 
 
+def check(embedder: Embedder, text: str, refused: tuple[str, ...], quoted: dict[str, str]) -> None:
+    """Each refused question abstains on the text; each quoted one is answered with a
+    sentence holding its quote."""
+    for question in refused:
+        abstained, _ = ask(embedder, question, text)
+        assert abstained, question
+    for question, quote in quoted.items():
+        abstained, answer = ask(embedder, question, text)
+        assert not abstained and quote in answer, question
+
+
 def test_how_many_needs_a_number(embedder: Embedder) -> None:
     topic = "The platform suspended accounts that shared the images. It declined to comment."
     abstained, _ = ask(embedder, "How many accounts did the platform suspend?", topic)
@@ -143,18 +154,16 @@ def test_a_yes_no_question_needs_a_sentence_naming_its_subject(embedder: Embedde
         "The regulator opened a criminal investigation into the images on Monday. The platform "
         "commented on the images in a statement, saying it had removed them."
     )
-    for question in (
+    # on topic, but nothing about police or the minister
+    refused = (
         "Have police opened a criminal investigation into the images?",
         "Has the prime minister commented on the images?",
-    ):
-        abstained, _ = ask(embedder, question, text)
-        assert abstained, question  # on topic, but nothing about police or the minister
-    for question, quote in (
-        ("Has the regulator opened an investigation into the images?", "opened a criminal"),
-        ("Did the platform comment on the images?", "commented on the images"),
-    ):
-        abstained, answer = ask(embedder, question, text)
-        assert not abstained and quote in answer, question
+    )
+    quoted = {
+        "Has the regulator opened an investigation into the images?": "opened a criminal",
+        "Did the platform comment on the images?": "commented on the images",
+    }
+    check(embedder, text, refused, quoted)
 
 
 def test_a_which_one_question_needs_a_sentence_that_names_it(embedder: Embedder) -> None:
@@ -162,22 +171,14 @@ def test_a_which_one_question_needs_a_sentence_that_names_it(embedder: Embedder)
         "The watchdog said the images were being circulated on a dark web forum. Two people "
         "familiar with the inquiry told reporters the material had spread quickly."
     )
-    for question in (
-        "What is the name of the dark web forum where the images were circulated?",
-        "Who were the two people who told reporters about the inquiry?",
-    ):
-        abstained, _ = ask(embedder, question, unnamed)
-        assert abstained, question  # on topic: a forum and two people, neither named
+    forum = "What is the name of the dark web forum where the images were circulated?"
+    people = "Who were the two people who told reporters about the inquiry?"
+    check(embedder, unnamed, (forum, people), {})  # on topic: a forum, two people, unnamed
     named = (
         "The watchdog said the images were being circulated on Dread, a dark web forum. Two "
         "people familiar with the inquiry, Ann Lee and Bo Ray, told reporters it spread quickly."
     )
-    for question, name in (
-        ("What is the name of the dark web forum where the images were circulated?", "Dread"),
-        ("Who were the two people who told reporters about the inquiry?", "Ann Lee"),
-    ):
-        abstained, answer = ask(embedder, question, named)
-        assert not abstained and name in answer, question
+    check(embedder, named, (), {forum: "Dread", people: "Ann Lee"})
 
 
 def test_a_what_did_x_say_question_needs_x_to_speak(embedder: Embedder) -> None:
