@@ -169,6 +169,8 @@ class Answer:
     # the publication dates the question's time words asked for: {from, to, recent, phrase}
     period: dict[str, Any] | None = None
     conflicts: tuple[Conflict, ...] = ()  # facts the passages report differently
+    # why an abstention: what the closest passages lack ("give no number"), when known
+    reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """The `rag ask --json` shape."""
@@ -191,4 +193,5 @@ class Answer:
             "as_of": self.as_of,
             "period": self.period,
             "conflicts": [c.to_dict() for c in self.conflicts],
+            "reason": self.reason,
         }

@@ -75,6 +75,7 @@ def test_ask_json_has_the_documented_shape(index: Path, workdir: Path) -> None:
         "as_of",
         "period",
         "conflicts",
+        "reason",
     }
     assert out["as_of"] == date.today().isoformat() and out["period"] is None
     assert out["backend"] == "extractive" and out["fallback"] is None

@@ -198,3 +198,31 @@ def test_a_what_did_x_say_question_needs_x_to_speak(embedder: Embedder) -> None:
     silent = text + " The U.S. embassy did not respond to a request for comment."
     abstained, answer = ask(embedder, "What did the U.S. embassy say about the talks?", silent)
     assert not abstained and "did not respond" in answer  # no comment is what it said
+
+
+def test_an_abstention_says_what_the_closest_passages_lack(embedder: Embedder) -> None:
+    text = (
+        "The watchdog said the images were being circulated on a dark web forum. The "
+        "minister raised the images with the ambassador in Washington yesterday."
+    )
+    backend = ExtractiveBackend(Settings(), embedder)
+    for question, reason in (
+        (
+            "What is the name of the dark web forum where the images were circulated?",
+            "the closest passages mention a dark web forum but do not name it",
+        ),
+        (
+            "On what calendar date did the minister raise the images with the ambassador?",
+            "the closest passages give no calendar date",
+        ),
+        (
+            "What did the ambassador say about the images?",
+            "the closest passages do not quote ambassador",
+        ),
+    ):
+        answer = backend.answer(question, [passage(text)], embedder.encode([question])[0])
+        assert answer.abstained and answer.reason == reason, question
+        assert reason in answer.text and answer.related
+    off_topic = "Who won the chess final?"
+    answer = backend.answer(off_topic, [passage(text)], embedder.encode([off_topic])[0])
+    assert answer.abstained and answer.reason is None  # nothing came close: no rule to cite

@@ -67,6 +67,13 @@ _CALENDAR_DATE = re.compile(
     r"|\b\d{1,2}/\d{1,2}(/\d{2,4})?\b|\b\d{4}-\d\d-\d\d\b",
     re.I,
 )
+# in the order type_match reads them
+_FIGURES = (
+    (_CALENDAR_Q, "calendar date"),
+    (_WHEN_Q, "date"),
+    (_DURATION_Q, "length of time"),
+    (_NUMERIC_Q, "number"),
+)
 # the question a lead sentence comes before: "When she died, the Queen left four dogs. Who
 # will take care of them?" asks who, not when
 _LEAD = re.compile(r"^.*[.!]\s+(?=(who|whom|whose|what|which|when|where|why|how|in what)\b)", re.I)
@@ -121,10 +128,20 @@ def type_match(question: str, sentence: str) -> bool | None:
 
 def asks_figure(question: str) -> bool:
     """A how-many, how-long or when question: only a sentence with a number or date answers."""
+    return figure_asked(question) is not None
+
+
+def figure_asked(question: str) -> str | None:
+    """What a how-many, how-long or when question needs a sentence to hold, in words.
+
+    >>> figure_asked("On what calendar date did they meet?"), figure_asked("Who won?")
+    ('calendar date', None)
+    """
     question = asked(question)
-    return bool(
-        _NUMERIC_Q.search(question) or _WHEN_Q.search(question) or _DURATION_Q.search(question)
-    )
+    for pattern, kind in _FIGURES:
+        if pattern.search(question):
+            return kind
+    return None
 
 
 _WORD = re.compile(r"[\w’'-]+")

@@ -18,16 +18,15 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from ..answer_model import AnswerModel, load_answer_model
-from ..attribution import SPEECH, attributed
 from ..conflicts import newest_first
 from ..embed import Embedder
 from ..settings import Settings
 from ..text import terms
 from ..types import Answer, AnswerSentence, Citation, Passage
-from .asked import asks_figure, names_subject, polar_subject, type_match
+from .asked import type_match
 from .citing import cite, numbered
+from .fitting import Needs
 from .keys import key_words
-from .naming import asked_one, leaves_unnamed, said_subject, speaks_for
 from .parts import question_parts
 
 NEAR_DUPLICATE = 0.9  # cosine above which two sentences say the same thing
@@ -83,20 +82,12 @@ class Scored:
         return self.passage.article.text[self.start : self.end]
 
 
-def spoken(cand: Scored) -> tuple[str, frozenset[str], str]:
-    """The candidate sentence (with the sentence that opens its quotation and names who
-    speaks, when it is inside one), the words of speech, and the sentence of its chunk
-    before that: what `speaks_for` reads."""
-    text = cand.passage.article.text
-    start, end = attributed(text, cand.start, cand.end)
-    before = [text[s:e] for s, e in cand.passage.chunk.sentences if e <= start]
-    return text[start:end], SPEECH, before[-1] if before else ""
-
-
-def abstention_text(question: str) -> str:
+def abstention_text(reason: str | None = None) -> str:
+    """ "The articles don't answer this question", with why when a rule knows it."""
+    why = f": {reason}" if reason else ""
     return (
-        "The articles don't answer this question. The closest passages are listed as related; "
-        "none of them is cited as an answer."
+        f"The articles don't answer this question{why}. The closest passages are listed as "
+        "related; none of them is cited as an answer."
     )
 
 
@@ -195,22 +186,20 @@ class ExtractiveBackend:
         return scored, vectors
 
     def fitting(self, question: str, scored: list[Scored]) -> list[Scored]:
-        """A how-many or when question is answered only by a sentence holding a number or a
-        date, a yes/no question only by one naming whom it asks about, a which-one question
-        not by one that mentions the thing without naming it; the articles may discuss the
-        topic yet not give one."""
+        """The candidates that can answer the question at all (rag/answer/fitting.py); every
+        one when the answer-type rules are off."""
         if not self.type_rules:
             return scored
-        if asks_figure(question):
-            scored = [c for c in scored if type_match(question, c.text)]
-        one = asked_one(question)
-        if one is not None:
-            scored = [c for c in scored if not leaves_unnamed(one, c.text, question)]
-        speaker = said_subject(question)
-        if speaker is not None:  # read with the sentence that opens its quotation, if any
-            scored = [c for c in scored if speaks_for(speaker, *spoken(c))]
-        subject = polar_subject(question)
-        return [c for c in scored if names_subject(subject, c.text)] if subject else scored
+        needs = Needs.of(question)
+        return [c for c in scored if needs.why_not(c.passage, c.start, c.end) is None]
+
+    def refusal(self, question: str, scored: list[Scored]) -> str | None:
+        """Why the backend abstains, when the closest sentence that reached the threshold was
+        refused by an answer-type rule (None when nothing reached it)."""
+        best = next((c for c in scored if self.passes(c)), None)
+        if best is None or not self.type_rules:
+            return None
+        return Needs.of(question).why_not(best.passage, best.start, best.end)
 
     def passes(self, cand: Scored) -> bool:
         """Does the sentence reach the threshold of whoever decides whether to answer?"""
@@ -251,7 +240,9 @@ class ExtractiveBackend:
         if len(parts) > 1:  # each part asks for its own kind of thing
             chosen = self.each_part(parts, every, chosen, vectors)
         if not chosen:
-            return Answer(question, abstention_text(question), (), (), self.related(scored), True)
+            why = self.refusal(question, every)
+            related = self.related(every)  # refused sentences are still the closest
+            return Answer(question, abstention_text(why), (), (), related, True, reason=why)
         picked, conflicts = newest_first([(c.passage, c.start, c.end) for c in chosen], passages)
         citations = numbered(cite(p, s, e, None) for p, s, e in picked)
         by_chunk = {p.chunk.chunk_id: p for p in passages}
@@ -310,7 +301,7 @@ class ExtractiveBackend:
     ) -> Answer:
         """'The articles don't answer this', with the closest passages as related."""
         scored, _ = self.score(question, list(passages), vector)
-        text = abstention_text(question)
+        text = abstention_text()
         return Answer(question, text, (), (), self.related(scored), True, backend=backend)
 
     def related(self, scored: list[Scored], limit: int = 3) -> tuple[Citation, ...]:

@@ -99,23 +99,35 @@ def leaves_unnamed(one: AskedOne, sentence: str, question: str) -> bool:
     >>> leaves_unnamed(asked_one(q), "Two people, Ann Lee and Bo Ray, briefed reporters.", q)
     False
     """
+    return unnamed_mention(one, sentence, question) is not None
+
+
+def unnamed_mention(one: AskedOne, sentence: str, question: str) -> str | None:
+    """The sentence's first mention of the thing asked about ("a dark web forum") when it
+    mentions it only without naming it (`leaves_unnamed`), else None.
+
+    >>> q = "Who were the two people who briefed reporters?"
+    >>> unnamed_mention(asked_one(q), "Both people were granted anonymity.", q)
+    'both people'
+    """
     tokens = _TOKEN.findall(sentence)
     head = terms(one.head)
     described = {t for w in one.modifiers for t in terms(w) or [w]}
     known = set(terms(question))
     mentions = [i for i, t in enumerate(tokens) if t[0].isalnum() and terms(t) == head]
+    first = None
     for i in mentions:
         start = next(
             (j for j in range(i - 1, max(-1, i - 5), -1) if tokens[j].lower() in _UNNAMED), None
         )
         between = tokens[start + 1 : i] if start is not None else []
         if start is None or any(not w[0].islower() or w in _BEFORE_HEAD for w in between):
-            return False  # "the forum", "Boeing's spacecraft": may be named elsewhere
+            return None  # "the forum", "Boeing's spacecraft": may be named elsewhere
         if start > 0 and tokens[start - 1].lower() in _PREDICATIVE:
-            return False
+            return None
         said = {t for w in tokens[start:i] for t in terms(w) or [_SAME.get(w.lower(), w.lower())]}
         if not said & described:
-            return False  # another one of the kind: "a new food bank location"
+            return None  # another one of the kind: "a new food bank location"
         # "both" points back: to names anywhere before it in the sentence
         near = tokens[0 if tokens[start].lower() in _SAME else max(0, start - 2) : i + 5]
         # further on, a name set off as an apposition: "two people familiar with it, Ann Lee
@@ -124,8 +136,9 @@ def leaves_unnamed(one: AskedOne, sentence: str, question: str) -> bool:
             w for k, w in enumerate(tokens[i + 5 : i + 10], i + 5) if tokens[k - 1] in _SET_OFF
         ]
         if any(_new_name(w, known) for w in near + set_off):
-            return False
-    return bool(mentions)
+            return None
+        first = first or " ".join([tokens[start].lower(), *tokens[start + 1 : i + 1]])
+    return first
 
 
 def _new_name(word: str, known: set[str]) -> bool:
