@@ -217,7 +217,7 @@ def test_an_abstention_says_what_the_closest_passages_lack(embedder: Embedder) -
         ),
         (
             "What did the ambassador say about the images?",
-            "the closest passages do not quote ambassador",
+            "the closest passages do not quote the ambassador",
         ),
     ):
         answer = backend.answer(question, [passage(text)], embedder.encode([question])[0])

@@ -57,7 +57,8 @@ class Needs:
             it = "it" if mention.lower().startswith(_SINGLE) else "them"
             return f"the closest passages mention {mention} but do not name {it}"
         if self.speaker and not speaks_for(self.speaker, *spoken(passage, start, end)):
-            return f"the closest passages do not quote {self.speaker}"
+            who = self.speaker if self.speaker[:1].isupper() else f"the {self.speaker}"
+            return f"the closest passages do not quote {who}"
         if self.subject and not names_subject(self.subject, sentence):
             return f"the closest passages say nothing about {self.subject}"
         return None
