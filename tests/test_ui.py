@@ -354,7 +354,7 @@ def test_api_returns_the_ask_json_shape(server: str, ui_engine: Engine) -> None:
 
     result = Client(server, verbose=False).predict(SEED_QUESTION, api_name="/ask")
     keys = {"question", "answer", "abstained", "sentences", "citations", "related", "timings_ms"}
-    keys |= {"backend", "fallback", "query", "as_of", "period", "conflicts"}
+    keys |= {"backend", "fallback", "query", "as_of", "period", "conflicts", "reason"}
     assert set(result) == keys
     assert result["citations"] == ui_engine.ask(SEED_QUESTION).to_dict()["citations"]
     # the API's as_of field; the seed article is undated, so nothing says it came later
