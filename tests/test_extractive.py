@@ -179,6 +179,12 @@ def test_a_which_one_question_needs_a_sentence_that_names_it(embedder: Embedder)
         "people familiar with the inquiry, Ann Lee and Bo Ray, told reporters it spread quickly."
     )
     check(embedder, named, (), {forum: "Dread", people: "Ann Lee"})
+    # "the two" points back to the two it names, and they did what the question says
+    met = (
+        "Bo Ray raised the images with Ann Lee when the two met in Washington on Monday "
+        "night, and two people familiar with the talks said it went well."
+    )
+    check(embedder, met, (), {"Who were the two people who met in Washington?": "Ann Lee"})
 
 
 def test_a_what_did_x_say_question_needs_x_to_speak(embedder: Embedder) -> None:

@@ -53,16 +53,19 @@ class AskedOne:
 
     head: str
     modifiers: tuple[str, ...]
+    # the rest of the question's terms, what it says the thing did ("met", "washington")
+    event: frozenset[str] = frozenset()
 
 
 def asked_one(question: str) -> AskedOne | None:
     """The kind of thing a which-one question asks to identify, when the question describes it
     (a bare "Which city…?" describes nothing a sentence could leave open: None).
 
-    >>> asked_one("What is the name of the dark web forum where the material was shared?")
-    AskedOne(head='forum', modifiers=('dark', 'web'))
-    >>> asked_one("Who were the two people who briefed the reporters?")
-    AskedOne(head='people', modifiers=('two',))
+    >>> one = asked_one("What is the name of the dark web forum where the material was shared?")
+    >>> one.head, one.modifiers, sorted(one.event)
+    ('forum', ('dark', 'web'), ['materi', 'share'])
+    >>> asked_one("Who were the two people who briefed the reporters?").modifiers
+    ('two',)
     >>> asked_one("Which city hosts the games?"), asked_one("What did Ofcom conclude?")
     (None, None)
     """
@@ -77,7 +80,8 @@ def asked_one(question: str) -> AskedOne | None:
     mods = tuple(w for w in phrase[:-1] if w not in ("the", "a", "an"))
     if not phrase or not mods or phrase[-1] in STOPWORDS or phrase[-1] in _UNNAMED:
         return None
-    return AskedOne(phrase[-1], mods)
+    event = set(terms(asked(question))) - set(terms(" ".join(phrase))) - {"name"}
+    return AskedOne(phrase[-1], mods, frozenset(event))
 
 
 def leaves_unnamed(one: AskedOne, sentence: str, question: str) -> bool:
@@ -98,6 +102,10 @@ def leaves_unnamed(one: AskedOne, sentence: str, question: str) -> bool:
     True
     >>> leaves_unnamed(asked_one(q), "Two people, Ann Lee and Bo Ray, briefed reporters.", q)
     False
+    >>> q = "Who were the two people who met in Washington?"
+    >>> s = "Lee raised it with Ray when the two met in Washington, two people said."
+    >>> leaves_unnamed(asked_one(q), s, q)
+    False
     """
     return unnamed_mention(one, sentence, question) is not None
 
@@ -111,6 +119,8 @@ def unnamed_mention(one: AskedOne, sentence: str, question: str) -> str | None:
     'both people'
     """
     tokens = _TOKEN.findall(sentence)
+    if _points_back(one, tokens):
+        return None
     head = terms(one.head)
     described = {t for w in one.modifiers for t in terms(w) or [w]}
     known = set(terms(question))
@@ -139,6 +149,23 @@ def unnamed_mention(one: AskedOne, sentence: str, question: str) -> str | None:
             return None
         first = first or " ".join([tokens[start].lower(), *tokens[start + 1 : i + 1]])
     return first
+
+
+def _points_back(one: AskedOne, tokens: list[str]) -> bool:
+    """A headless "the two" or "both" that points back to things the sentence has named, and
+    does what the question says the thing did: "…Lammy … with JD Vance when the two met in
+    Washington" for "Who were the two people who met in Washington?"."""
+    numbers = {w for w in one.modifiers if w in _UNNAMED}
+    for k, word in enumerate(tokens):
+        low = word.lower()
+        the_n = low in numbers and k > 0 and tokens[k - 1].lower() == "the"
+        if not (the_n or (low == "both" and "two" in numbers)):
+            continue
+        after = tokens[k + 1 : k + 5]
+        headless = bool(after) and terms(after[0]) != terms(one.head)
+        if headless and one.event & {t for w in after for t in terms(w)}:
+            return True
+    return False
 
 
 def _new_name(word: str, known: set[str]) -> bool:
