@@ -6,7 +6,9 @@ or a date). When the best of them stays below RAG_ABSTAIN_THRESHOLD the backend 
 returns the closest passages as related, not as citations. Otherwise the answer model
 (rag/answer_model.py) reads the best eight with the question and the most probable answers
 are quoted. With RAG_ABSTAIN_WITH=model its probability decides whether to answer too; with
-RAG_ANSWER_MODEL=none the cheap score chooses alone. A fact the articles report differently
+RAG_ANSWER_MODEL=none the cheap score chooses alone. A sentence that cannot answer the question
+at all (no number for a how-many question, a forum it does not name: rag/answer/fitting.py) is
+never quoted, and an abstention says so when that was why. A fact the articles report differently
 leads with its newest value's sentence (rag/conflicts.py).
 """
 
