@@ -64,6 +64,21 @@ def test_unanswerable_json_abstains(library: Path, embedder: Embedder) -> None:
     with scripted_llm(reply) as server:
         answer = llm_engine(library, embedder, server.url).ask("Who won the 1990 lottery?")
     assert answer.abstained and answer.sentences == () and answer.related
+    assert answer.reason is None  # nothing close: no rule to name
+
+
+def test_an_abstention_after_the_model_says_what_the_passages_lack(
+    library: Path, embedder: Embedder
+) -> None:
+    def reply(messages: list[dict[str, Any]]) -> str:
+        return '{"answerable": false, "sentences": []}'
+
+    with scripted_llm(reply) as server:
+        engine = llm_engine(library, embedder, server.url)
+        answer = engine.ask("On what calendar date did Mira Okafor win the chess open?")
+    # the article says "on Sunday"
+    assert answer.abstained and answer.reason == "the closest passages give no calendar date"
+    assert answer.reason in answer.text and answer.related
 
 
 @pytest.mark.parametrize("status", [400, 422, 500])

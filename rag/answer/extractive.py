@@ -301,10 +301,14 @@ class ExtractiveBackend:
     def abstention(
         self, question: str, passages: Sequence[Passage], vector: np.ndarray, backend: str
     ) -> Answer:
-        """'The articles don't answer this', with the closest passages as related."""
+        """'The articles don't answer this', with the closest passages as related (and what
+        they lack, when an answer-type rule refuses the closest)."""
         scored, _ = self.score(question, list(passages), vector)
-        text = abstention_text()
-        return Answer(question, text, (), (), self.related(scored), True, backend=backend)
+        why = self.refusal(question, scored)
+        related = self.related(scored)
+        return Answer(
+            question, abstention_text(why), (), (), related, True, backend=backend, reason=why
+        )
 
     def related(self, scored: list[Scored], limit: int = 3) -> tuple[Citation, ...]:
         """The best sentence of each of the closest passages, for an abstention."""
