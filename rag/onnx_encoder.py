@@ -7,9 +7,8 @@ outputs the state of every word piece, and numpy pools them: all of them for a t
 its vector inside a chunk (rag/late_chunking.py).
 
 fp32 matches torch to 1e-6 cosine. int8 (dynamic quantisation: signed weights where the CPU
-has VNNI, unsigned elsewhere) reads one text per run, as it quantises a run's activations with
-one scale: a text's vector is then the same whatever is encoded beside it, cosine ~0.99 to
-fp32's.
+has VNNI, unsigned elsewhere) is faster but quantises activations with one scale per batch, so
+a text's vector moves slightly (cosine ~0.99) with the texts batched beside it.
 """
 
 from __future__ import annotations
@@ -170,11 +169,7 @@ class OnnxEncoder:
         from tokenizers import Tokenizer
 
         self.path = model_files(model_dir, cache_dir, quantized)
-        # subtle: int8 runs one text at a time. Dynamic quantisation scales a run's activations
-        # together, so in a batch a text's vector moved with its batch-mates (cosine 0.985);
-        # alone it is the same in every run. On chunk-length texts one at a time costs nothing
-        # (no padding either): 48 chunks 8.9 s against fp32's 11.8 s (docs/performance.md).
-        self.batch_size = 1 if quantized else batch_size
+        self.batch_size = batch_size
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_truncation()
         self.tokenizer.no_padding()

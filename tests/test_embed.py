@@ -48,14 +48,6 @@ def test_onnx_int8_stays_close_to_torch(torch_embedder: Embedder) -> None:
     assert (np.argmax(got @ ref.T, axis=1) == np.arange(len(TEXTS))).all()
 
 
-def test_an_int8_vector_does_not_depend_on_what_is_encoded_beside_it() -> None:
-    """int8 quantises a run's activations with one scale: it reads one text per run."""
-    emb = onnx_embedder("onnx-int8")
-    alone = emb.onnx.encode([TEXTS[1]])[0]
-    beside = emb.onnx.encode([TEXTS[3], TEXTS[1], TEXTS[0]])[1]  # a long text and a short one
-    assert np.array_equal(alone, beside)
-
-
 def test_int8_weights_are_signed_only_on_a_cpu_with_vnni(tmp_path: Path) -> None:
     from rag.onnx_encoder import has_vnni
 
