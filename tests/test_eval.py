@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -71,6 +72,21 @@ def test_citation_overlapping_the_gold_quote_counts_and_one_elsewhere_does_not()
     # a partial overlap of the gold span counts; touching its end does not
     assert score(it, gold, outcome([(70, 87)])).citation_recall == 1.0
     assert score(it, gold, outcome([(35, 57)])).citation_recall == 0.0
+
+
+def test_the_answer_in_the_retrieved_passages_bounds_what_a_quote_can_get_right() -> None:
+    gold, _ = gold_spans(item(), {"doc": TEXT})
+    lammy, ofcom = (57, 87), (0, 34)
+    read = replace(outcome([ofcom]), texts=(TEXT[:34], TEXT[57:]))
+    missed = replace(outcome([ofcom]), texts=(TEXT[:56],))
+    rows = [score(item(), gold, read), score(item(), gold, missed)]
+    assert [r.answer_retrieved for r in rows] == [1.0, 0.0] and rows[0].correct == 0.0
+    assert rows[0].as_dict()["answer_retrieved"] == 1.0
+    assert score(item(False), [], read).answer_retrieved is None  # nothing to find
+    assert score(item(), gold, outcome([lammy])).answer_retrieved is None  # texts not kept
+    summary = aggregate(rows)
+    assert summary.extra.answer_retrieved == 0.5 and summary.ci["answer_retrieved"] is not None
+    assert summary.as_dict()["extra"]["answer_retrieved"] == 0.5
 
 
 def test_quotes_missing_from_the_corpus_are_reported() -> None:

@@ -78,8 +78,9 @@ def aggregate(rows: Sequence[QuestionScore]) -> Summary:
         answerable=sum(r.item.answerable for r in rows),
         unanswerable=sum(not r.item.answerable for r in rows),
         abstained=sum(r.outcome.answer.abstained for r in rows),
+        answer_retrieved=_num(point["answer_retrieved"]),
     )
-    keep = [*METRICS[:-1], "answer_words", "mc_accuracy"]
+    keep = [*METRICS[:-1], "answer_words", "mc_accuracy", "answer_retrieved"]
     return Summary(metrics, {k: _interval(boot[k]) for k in keep}, extra)
 
 
@@ -92,7 +93,7 @@ def paired_difference(
     idx = np.vstack([np.arange(n), np.random.default_rng(SEED).integers(0, n, (BOOTSTRAP, n))])
     a, b = _stats(ours, idx), _stats(other, idx)
     out: dict[str, list[float | None]] = {}
-    for name in (*RATE_METRICS, *ABSTENTION_METRICS, "mc_accuracy"):
+    for name in (*RATE_METRICS, *ABSTENTION_METRICS, "mc_accuracy", "answer_retrieved"):
         d = a[name] - b[name]
         ok = d[1:][~np.isnan(d[1:])]
         if np.isnan(d[0]) or not len(ok):

@@ -43,6 +43,7 @@ FIELDS = {
     "answer_correctness": "correct",
     "answer_words": "words",
     "mc_accuracy": "mc_correct",
+    "answer_retrieved": "answer_retrieved",
 }
 
 
@@ -53,6 +54,7 @@ class Outcome:
     answer: Answer
     retrieved: tuple[Span, ...]  # best first
     latency_ms: float
+    texts: tuple[str, ...] = ()  # the retrieved passages' texts, in the same order
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,8 @@ class QuestionScore:
     words: float | None = None
     mc_correct: float | None = None  # multiple-choice sets only
     mc_choice: int | None = None  # the choice picked, when mc_correct is set
+    # an accepted answer occurs in a retrieved passage: what a quoting answer could be right on
+    answer_retrieved: float | None = None
 
     @property
     def latency_ms(self) -> float:
@@ -157,11 +161,15 @@ class Extra:
     unanswerable: int
     abstained: int
     skipped_no_evidence: int | None = None  # RealTime QA only
+    # share of answerable questions with an accepted answer in the retrieved passages: the
+    # most answer correctness a pipeline quoting them could reach
+    answer_retrieved: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
-        if self.skipped_no_evidence is None:
-            del d["skipped_no_evidence"]
+        for key in ("skipped_no_evidence", "answer_retrieved"):
+            if d[key] is None:
+                del d[key]
         return d
 
 
@@ -283,6 +291,10 @@ def score(
         values |= _citation_scores(gold, answer, cited_gold, answered)
     if item.answerable:
         values["correct"] = float(answered and contains_answer(answer.text, item.answers))
+        if out.texts and item.answers:
+            values["answer_retrieved"] = float(
+                any(contains_answer(t, item.answers) for t in out.texts)
+            )
     if answered:
         values["support_precision"], values["support_recall"] = support_scores(answer)
     if not answer.abstained and answer.sentences:  # uncited sentences count: they are shown

@@ -20,7 +20,15 @@ from ..errors import RagError
 from .bootstrap import BOOTSTRAP, SEED
 
 #: per-question fields that are means over the questions they apply to
-RATES = ("hit", "span_hit", "citation_precision", "citation_recall", "correct", "mc_correct")
+RATES = (
+    "hit",
+    "span_hit",
+    "citation_precision",
+    "citation_recall",
+    "correct",
+    "mc_correct",
+    "answer_retrieved",
+)
 
 
 def load(path: Path) -> list[dict[str, Any]]:

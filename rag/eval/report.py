@@ -28,7 +28,9 @@ def rows(result: EvalResult) -> list[str]:
     """Names shown in the metrics table, in order."""
     names = [*RATE_METRICS, *ABSTENTION_METRICS, "latency_p50_ms", "latency_p95_ms"]
     names += [
-        n for n in ("answer_words", "mc_accuracy") if result.ours.summary.value(n) is not None
+        n
+        for n in ("answer_words", "mc_accuracy", "answer_retrieved")
+        if result.ours.summary.value(n) is not None
     ]
     return names
 

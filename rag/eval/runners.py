@@ -62,7 +62,7 @@ def ask_items(items: list[Item], engine: Any, label: str, progress: bool | None)
         ms = (time.perf_counter() - t) * 1000
         retrieved, _ = engine.search(item.question, top_k, as_of=item.as_of)  # what ask() read
         spans = tuple((p.chunk.doc_id, p.chunk.char_start, p.chunk.char_end) for p in retrieved)
-        outcomes.append(Outcome(answer, spans, ms))
+        outcomes.append(Outcome(answer, spans, ms, tuple(p.chunk.text for p in retrieved)))
     return outcomes
 
 
@@ -163,6 +163,7 @@ def _ask_stock(engine: Any, item: Item, articles: dict[str, Article]) -> tuple[O
     response = engine.synthesize(bundle, nodes)
     ms = (time.perf_counter() - t) * 1000
     retrieved: list[Span] = []
+    texts: list[str] = []
     cited: list[Citation] = []
     pieces = unlocated = 0
     for node in nodes:
@@ -173,6 +174,7 @@ def _ask_stock(engine: Any, item: Item, articles: dict[str, Article]) -> tuple[O
         span = (start, end) if start is not None else _locate(text, content, 0)
         if span is not None and span[1] is not None:
             retrieved.append((doc, span[0], span[1]))
+            texts.append(content)
         # CitationQueryEngine splits each node into "Source n:" chunks, in order
         for piece in engine.text_splitter.split_text(content):
             pieces += 1
@@ -184,7 +186,8 @@ def _ask_stock(engine: Any, item: Item, articles: dict[str, Article]) -> tuple[O
     said = cited[0].quote if cited else ""
     sentences = (AnswerSentence(said, (1,)),) if cited else ()
     answer = Answer(item.question, said, sentences, tuple(cited), backend="stock")
-    return Outcome(answer, tuple(retrieved), ms), unlocated, pieces != len(response.source_nodes)
+    outcome = Outcome(answer, tuple(retrieved), ms, tuple(texts))
+    return outcome, unlocated, pieces != len(response.source_nodes)
 
 
 def _stock_citation(a: Article, chunk_id: str, start: int, end: int, n: int) -> Citation:
