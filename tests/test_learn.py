@@ -115,3 +115,31 @@ def test_a_rank_chooses_the_hard_negatives() -> None:
     # the real cheap score: MiniLM cosine and question terms, as the answerer shortlists
     scores = cheap_rank()(q["question_sentence"], [crossing, "Orsk council met on Monday."])
     assert scores[0] > scores[1]
+
+
+def test_near_sets_how_many_question_terms_a_distant_positive_needs() -> None:
+    """A search sentence naming the right choice in other words than the question's is a
+    positive only when `near` admits its share of the question's terms; it is never a
+    negative."""
+    from rag.learn.pairs import question_pairs
+
+    q = {
+        "question_id": "20220107_2",
+        "question_sentence": "Which network had an outage that cut phone service nationwide?",
+        "choices": ["Velcom", "Orsk Mobile", "Tamm", "Lune"],
+        "answer": ["0"],
+    }
+    article = (
+        "Velcom had an outage on Tuesday that cut phone service nationwide. "
+        "Many Velcom customers were left without phone signal for hours on Tuesday. "
+        "Orsk Mobile said its own network was working normally all week."
+    )
+    found = [{"text": article}]
+    sizes = {"hard": 2, "easy": 0, "passages": False}
+    paraphrase = "Many Velcom customers were left without phone signal for hours on Tuesday."
+    for near, wanted in ((0.5, False), (0.1, True)):
+        pairs = question_pairs(q, found, random.Random(0), near=near, **sizes)  # type: ignore[arg-type]
+        positives = {p.text for p in pairs if p.label}
+        assert "Velcom had an outage on Tuesday that cut phone service nationwide." in positives
+        assert (paraphrase in positives) is wanted
+        assert paraphrase not in {p.text for p in pairs if not p.label}

@@ -84,6 +84,7 @@ def question_pairs(
     distant: int = 3,
     passages: bool = True,
     rank: Rank | None = None,
+    near: float = 0.5,
 ) -> list[Pair]:
     """One RealTime QA question's pairs; [] when it has no usable evidence or answer.
 
@@ -113,8 +114,9 @@ def question_pairs(
                 (named if mentions(s, answer) else pool).append(s)
     q_terms = set(terms(question))
     shared = {s: len(q_terms & set(terms(s))) for s in pool + named}
-    near = sorted((s for s in named if 2 * shared[s] >= len(q_terms) > 0), key=lambda s: -shared[s])
-    out += [Pair(qid, question, s, 1, "search-answer") for s in near[:distant]]
+    close = [s for s in named if shared[s] >= near * len(q_terms) > 0]
+    close.sort(key=lambda s: -shared[s])
+    out += [Pair(qid, question, s, 1, "search-answer") for s in close[:distant]]
     if not any(p.label for p in out):
         return []
     scored = hardest_first(question, sorted(pool, key=lambda s: -shared[s]), rank)
@@ -165,6 +167,7 @@ def build_pairs(
     seed: int = 0,
     passages: bool = True,
     rank: Rank | None = None,
+    near: float = 0.5,
     **sizes: int,
 ) -> Iterator[Pair]:
     """Pairs of every question in the given weeks (deterministic for a seed); without
@@ -176,7 +179,8 @@ def build_pairs(
         for q in _read(qa_file):
             rng = random.Random(f"{seed}:{q['question_id']}")
             found = results.get(q["question_id"], [])
-            yield from question_pairs(q, found, rng, passages=passages, rank=rank, **sizes)
+            yield from question_pairs(q, found, rng, passages=passages, rank=rank, near=near,
+                                      **sizes)  # fmt: skip
 
 
 def write_pairs(pairs: list[Pair], path: Path) -> None:

@@ -60,6 +60,9 @@ class Recipe:
     sources: str = "articles"
     made: int = 0  # questions written by rule from training articles (rag/learn/asking.py)
     negatives: str = "terms"  # hard negatives by shared "terms", or the answerer's "cheap" score
+    # share of the question's content terms a search-result sentence naming the right choice
+    # must hold to be a training positive (held-out pairs keep 0.5, so their metrics compare)
+    near: float = 0.5
     seed: int = 0
 
 
@@ -305,7 +308,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     train_files, dev_files = split_weeks(args.data, recipe)
     passages = recipe.sources == "all"
     rank = cheap_rank() if recipe.negatives == "cheap" else None  # the hard negatives
-    train = list(build_pairs(train_files, recipe.seed, passages, rank))
+    train = list(build_pairs(train_files, recipe.seed, passages, rank, near=recipe.near))
     train = cap(train, recipe.max_pairs, recipe.seed) + made_pairs(
         train_files, recipe.seed, recipe.made
     )
