@@ -120,8 +120,7 @@ def question_pairs(
     if not any(p.label for p in out):
         return []
     scored = hardest_first(question, sorted(pool, key=lambda s: -shared[s]), rank)
-    picked = scored[:hard]
-    rest = scored[hard:]
+    picked, rest = scored[:hard], scored[hard:]
     picked += rng.sample(rest, min(easy, len(rest)))
     out += [Pair(qid, question, s, 0, "search") for s in picked]
     return out

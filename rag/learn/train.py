@@ -60,9 +60,7 @@ class Recipe:
     sources: str = "articles"
     made: int = 0  # questions written by rule from training articles (rag/learn/asking.py)
     negatives: str = "terms"  # hard negatives by shared "terms", or the answerer's "cheap" score
-    # share of the question's content terms a search-result sentence naming the right choice
-    # must hold to be a training positive (held-out pairs keep 0.5, so their metrics compare)
-    near: float = 0.5
+    near: float = 0.5  # question-term share a distant positive needs (held-out pairs: 0.5)
     seed: int = 0
 
 
@@ -309,9 +307,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     passages = recipe.sources == "all"
     rank = cheap_rank() if recipe.negatives == "cheap" else None  # the hard negatives
     train = list(build_pairs(train_files, recipe.seed, passages, rank, near=recipe.near))
-    train = cap(train, recipe.max_pairs, recipe.seed) + made_pairs(
-        train_files, recipe.seed, recipe.made
-    )
+    made = made_pairs(train_files, recipe.seed, recipe.made)
+    train = cap(train, recipe.max_pairs, recipe.seed) + made
     # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
     dev = list(build_pairs(dev_files, recipe.seed, passages, passage_negs=12, hard=16, easy=4))
     n_pos = sum(p.label for p in train)
