@@ -21,9 +21,27 @@ from typing import Any
 import numpy as np
 
 from .errors import RagError
+from .segment import sentence_before
 
 SHIPPED = Path(__file__).parent / "models" / "answerer"
 CACHE_PAIRS = 4096
+#: What a model reads beside the candidate sentence (its recipe's `context`): nothing, its
+#: article's headline, the sentence before it, or both.
+CONTEXTS = ("none", "title", "previous", "both")
+
+
+def reading(sentence: str, title: str, previous: str, context: str) -> str:
+    """The second text of a (question, sentence) pair: the sentence first, so that truncation
+    cuts the context before the sentence, then the context the model was trained with.
+
+    >>> reading("She won.", "Vote count ends", "Ana Ruiz ran.", "both")
+    'She won. [SEP] Vote count ends | Ana Ruiz ran.'
+    >>> reading("She won.", "Vote count ends", "Ana Ruiz ran.", "none")
+    'She won.'
+    """
+    parts = [title] if context in ("title", "both") and title else []
+    parts += [previous] if context in ("previous", "both") and previous else []
+    return f"{sentence} [SEP] {' | '.join(parts)}" if parts else sentence
 
 
 class AnswerModel:
@@ -41,10 +59,18 @@ class AnswerModel:
         self.max_tokens = int(self.meta["max_tokens"])
         self.threshold = float(self.meta["threshold"])
         self.weights: dict[str, float] | None = self.meta.get("combine")
+        self.context = str(self.meta.get("recipe", {}).get("context", "none"))
         self._session: Any = None
         self._tokenizer: Any = None
         self._lock = threading.Lock()
         self._cache: OrderedDict[tuple[str, str], float] = OrderedDict()
+
+    def reads(self, text: str, start: int, end: int, title: str) -> str:
+        """What this model reads for the sentence text[start:end] of an article titled
+        `title` (see `reading`)."""
+        wants_previous = self.context in ("previous", "both")
+        previous = sentence_before(text, start) if wants_previous else ""
+        return reading(text[start:end], title, previous, self.context)
 
     def clear_cache(self) -> None:
         """Forget remembered scores (benchmarks time the model, not the cache)."""

@@ -56,7 +56,7 @@ def rerank(
             cos, ov = np.zeros(1), np.zeros(1)  # a chunk without sentences: judged on nothing
         i = int(np.argmax((1 - lexical_weight) * cos + lexical_weight * ov))
         s, e = p.chunk.sentences[i] if p.chunk.sentences else (0, 0)
-        texts.append(p.article.text[s:e])
+        texts.append(model.reads(p.article.text, s, e, p.article.title))
         cosine.append(float(cos[i]))
         overlap.append(float(ov[i]))
     best = model.judge(question, texts, cosine, overlap)

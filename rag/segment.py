@@ -65,6 +65,19 @@ def split_sentences(text: str) -> list[Span]:
     return spans
 
 
+def sentence_before(text: str, start: int, window: int = 600) -> str:
+    """The sentence of `text` that ends just before offset `start` ("" when none does).
+
+    >>> sentence_before("Ana Ruiz won. She thanked voters.", 14)
+    'Ana Ruiz won.'
+    >>> sentence_before("Ana Ruiz won.", 0)
+    ''
+    """
+    base = max(0, start - window)
+    spans = split_sentences(text[base:start])
+    return text[base + spans[-1][0] : base + spans[-1][1]] if spans else ""
+
+
 def _windows(text: str, start: int, end: int, size: int = MAX_LINE_CHARS) -> list[Span]:
     """A line -> pieces of at most `size` characters, cut after a sentence end if there is one.
 

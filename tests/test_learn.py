@@ -56,6 +56,25 @@ def test_training_runs_end_to_end_and_the_result_loads(tmp_path: Path) -> None:
     assert p.shape == (2,) and ((p >= 0) & (p <= 1)).all()
 
 
+@pytest.mark.slow
+def test_a_model_trained_with_context_reads_it_at_run_time(tmp_path: Path) -> None:
+    out = tmp_path / "model"
+    args = ["--layers", "1", "--batch", "4", "--context", "both"]
+    train(["--data", str(FIXTURE), "--out", str(out), *args])
+    assert json.loads((out / "meta.json").read_text())["recipe"]["context"] == "both"
+    assert (
+        "followed by its article's headline and the sentence before it"
+        in (out / "MODEL_CARD.md").read_text()
+    )
+    model = AnswerModel(out)
+    text = "Ada ran. She won the race."
+    assert (
+        model.reads(text, 9, len(text), "Race day") == "She won the race. [SEP] Race day | Ada ran."
+    )
+    with pytest.raises(SystemExit, match="--context 'headline'"):
+        train(["--data", str(FIXTURE), "--out", str(out), "--context", "headline"])
+
+
 def test_pairs_from_articles_alone_leave_the_evidence_passage_out(tmp_path: Path) -> None:
     """The evidence passages are short summaries that mostly answer; `passages=False` trains
     on the search-result articles alone, the kind of text the product reads."""
@@ -143,3 +162,46 @@ def test_near_sets_how_many_question_terms_a_distant_positive_needs() -> None:
         assert "Velcom had an outage on Tuesday that cut phone service nationwide." in positives
         assert (paraphrase in positives) is wanted
         assert paraphrase not in {p.text for p in pairs if not p.label}
+
+
+def test_context_puts_the_headline_and_the_sentence_before_beside_each_candidate() -> None:
+    """With a recipe `context`, the model reads the sentence first, then its article's headline
+    (the search engine's "..." dropped) and the sentence before it; with none, the sentence."""
+    from rag.learn.pairs import question_pairs
+
+    q = {
+        "question_id": "20220107_2",
+        "question_sentence": "Which network had an outage that cut phone service nationwide?",
+        "choices": ["Velcom", "Orsk Mobile", "Tamm", "Lune"],
+        "answer": ["0"],
+    }
+    article = (
+        "Phone networks across the country had a difficult week. "
+        "Velcom had an outage on Tuesday that cut phone service nationwide. "
+        "Orsk Mobile said its own network was working normally all week."
+    )
+    found = [{"title": "Outage cuts phone service ...", "text": article}]
+    pairs = question_pairs(q, found, random.Random(0), hard=2, easy=0, passages=False)  # type: ignore[arg-type]
+    answer = next(p for p in pairs if p.label)
+    assert answer.text == "Velcom had an outage on Tuesday that cut phone service nationwide."
+    assert answer.second == answer.text
+    assert answer.with_context("both").second == (
+        f"{answer.text} [SEP] Outage cuts phone service | "
+        "Phone networks across the country had a difficult week."
+    )
+    assert answer.with_context("title").second == f"{answer.text} [SEP] Outage cuts phone service"
+    first = next(p for p in pairs if p.text.startswith("Phone networks"))
+    assert first.with_context("previous").second == first.text  # nothing before it
+
+
+def test_the_runtime_reads_a_candidate_as_its_model_was_trained(tmp_path: Path) -> None:
+    """AnswerModel.reads builds the second text from the article by the recipe's context."""
+    text = "Ana Ruiz ran for mayor. She won by 400 votes."
+    start = text.index("She")
+    for context, wanted in (
+        ("none", "She won by 400 votes."),
+        ("both", "She won by 400 votes. [SEP] Riverton votes | Ana Ruiz ran for mayor."),
+    ):
+        meta = {"file": "x", "max_tokens": 8, "threshold": 0.5, "recipe": {"context": context}}
+        (tmp_path / "meta.json").write_text(json.dumps(meta))
+        assert AnswerModel(tmp_path).reads(text, start, len(text), "Riverton votes") == wanted

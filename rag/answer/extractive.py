@@ -178,7 +178,12 @@ class ExtractiveBackend:
             head = scored[:MODEL_CANDIDATES]
             probs = self.model.judge(
                 question,
-                [texts[c.index] for c in head],
+                [
+                    self.model.reads(
+                        c.passage.article.text, c.start, c.end, c.passage.article.title
+                    )
+                    for c in head
+                ],
                 [float(cosine[c.index]) for c in head],
                 [overlaps[c.index] for c in head],
             )
@@ -264,6 +269,8 @@ class ExtractiveBackend:
         assert self.model is not None
         scored = scored[: 2 * MODEL_CANDIDATES]
         texts = [c.text for c in scored]
+        reads = [self.model.reads(c.passage.article.text, c.start, c.end, c.passage.article.title)
+                 for c in scored]  # fmt: skip
         rows = vectors[[c.index for c in scored]] if scored else vectors[:0]
         out: list[Scored] = []
         for i, (part, part_vector) in enumerate(
@@ -275,7 +282,7 @@ class ExtractiveBackend:
             # model reads it first, then the rest of the question as context
             asked = " ".join([part[0].upper() + part[1:], *parts[:i], *parts[i + 1 :]])
             cosine = rows @ part_vector
-            probs = self.model.judge(asked, texts, cosine, share)
+            probs = self.model.judge(asked, reads, cosine, share)
             w = self.settings.lexical_weight
             cheap = (1 - w) * cosine + w * np.asarray(share)  # on topic for this part
             # each part its own sentence: the most probable of those the gate lets through

@@ -155,3 +155,11 @@ def judge_with_cheap_signals(dev: list[Pair], probs: np.ndarray) -> dict[str, An
     for name, s in scores.items():
         out[name] = {**pair_metrics(dev, s), **calibrate(dev, s)}
     return out
+
+
+def pick_version(versions: dict[str, dict[str, Any]]) -> str:
+    """int8 unless it loses more than 0.01 of held-out pair AUC or 0.02 of top-1 accuracy
+    (three questions in 150)."""
+    fp32, int8 = versions["model-fp32.onnx"], versions["model-int8.onnx"]
+    keeps = int8["auc"] >= fp32["auc"] - 0.01 and int8["top1"] >= fp32["top1"] - 0.02
+    return "model-int8.onnx" if keeps else "model-fp32.onnx"

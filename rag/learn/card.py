@@ -17,7 +17,7 @@ def _table(rows: list[dict[str, Any]]) -> str:
 
 CARD = """# Answer model: a cross-encoder that says whether a sentence answers a question
 
-Input: (question, candidate sentence), at most {max_tokens} word pieces.
+Input: (question, candidate sentence{context}), at most {max_tokens} word pieces.
 Output: the probability that the sentence answers the question (`probability`).
 Used by the extractive answerer to choose the sentences that answer; by default the
 heuristic's score decides whether to answer at all (`RAG_ABSTAIN_WITH=model` lets the
@@ -77,9 +77,22 @@ How the model does inside the pipeline, against the heuristic on the same questi
 
 ## Limits
 Trained on US news quiz questions whose answers are short names and numbers; a question
-that wants a reason or a description is further from what it saw. It reads one sentence
-without its neighbours, so "He said it would" is judged without knowing who "he" is.
+that wants a reason or a description is further from what it saw. {neighbours}
 """
+
+#: what the card says the model reads beside the sentence, by the recipe's `context`
+CONTEXT = {
+    "none": "",
+    "title": " followed by its article's headline",
+    "previous": " followed by the sentence before it",
+    "both": " followed by its article's headline and the sentence before it",
+}
+NEIGHBOURS = {
+    True: 'It reads the sentence\nbefore the candidate too, so "He said it would" is judged '
+    'knowing who "he" is when that sentence names him.',
+    False: 'It reads one sentence\nwithout its neighbours, so "He said it would" is judged '
+    'without knowing who "he" is.',
+}
 
 
 SOURCES = {
@@ -145,6 +158,8 @@ def write_card(folder: Path, meta: dict[str, Any]) -> Path:
     r, chosen = meta["recipe"], meta["judged"]["combined"]
     text = CARD.format(
         max_tokens=r["max_tokens"],
+        context=CONTEXT[r.get("context", "none")],
+        neighbours=NEIGHBOURS[r.get("context", "none") in ("previous", "both")],
         layers_kept="all 6 transformer layers"
         if r["layers"] == 6
         else f"lower {r['layers']} of 6 transformer layers",

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import random
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from ..eval.realtimeqa import passage_text
@@ -45,6 +45,9 @@ class Pair:
     text: str
     label: int  # 1: the sentence answers the question
     kind: str  # "answer", "passage" or "search"
+    title: str = ""  # the headline of the sentence's article ("" for an evidence passage)
+    previous: str = ""  # the sentence before it in its text ("" for the first)
+    reads: str = ""  # what the model reads for it, when that is more than `text`
 
     @property
     def first(self) -> str:
@@ -52,7 +55,13 @@ class Pair:
 
     @property
     def second(self) -> str:
-        return self.text
+        return self.reads or self.text
+
+    def with_context(self, context: str) -> Pair:
+        """The pair as a model trained with this recipe `context` reads it."""
+        from ..answer_model import reading
+
+        return replace(self, reads=reading(self.text, self.title, self.previous, context))
 
     @property
     def group(self) -> str:
@@ -60,12 +69,28 @@ class Pair:
 
 
 def _sentences(text: str) -> list[str]:
-    out = []
+    return list(_in_order(text))
+
+
+def _in_order(text: str) -> dict[str, str]:
+    """The usable sentences of a text, each with the sentence before it ("" for the first)."""
+    out: dict[str, str] = {}
+    before = ""
     for s, e in split_sentences(text):
         sentence = text[s:e]
         if len(sentence.split()) >= MIN_WORDS and len(sentence) <= MAX_CHARS:
-            out.append(sentence)
+            out.setdefault(sentence, before)
+        before = sentence
     return out
+
+
+def headline(title: str) -> str:
+    """A search result's title without the "..." that shortens a long one.
+
+    >>> headline("Taiwan's President Tsai Ing-wen billed midterms as all about China ...")
+    "Taiwan's President Tsai Ing-wen billed midterms as all about China"
+    """
+    return title.strip().removesuffix("...").strip()
 
 
 def _read(path: Path) -> list[dict]:  # type: ignore[type-arg]
@@ -96,34 +121,51 @@ def question_pairs(
     if answer.strip().lower().replace("the ", "") in VAGUE_CHOICES:
         return []
     qid, question = q["question_id"], q["question_sentence"]
-    sentences = _sentences(passage)
+    before = _in_order(passage)
+    sentences = list(before)
     pos = [s for s in sentences if mentions(s, answer)]
     if passage and not pos:
         return []
     neg = [s for s in sentences if not mentions(s, answer)]
     rng.shuffle(neg)
-    out = [Pair(qid, question, s, 1, "answer") for s in pos]
-    out += [Pair(qid, question, s, 0, "passage") for s in neg[:passage_negs]]
-    seen = set(sentences)
-    pool: list[str] = []
-    named: list[str] = []
-    for r in results:
-        for s in _sentences(r.get("text") or ""):
-            if s not in seen:
-                seen.add(s)
-                (named if mentions(s, answer) else pool).append(s)
+    title: dict[str, str] = {}
+    named, pool = _search_sentences(results, answer, before, title)
+
+    def pair(s: str, label: int, kind: str) -> Pair:
+        return Pair(qid, question, s, label, kind, title.get(s, ""), before[s])
+
+    out = [pair(s, 1, "answer") for s in pos]
+    out += [pair(s, 0, "passage") for s in neg[:passage_negs]]
     q_terms = set(terms(question))
     shared = {s: len(q_terms & set(terms(s))) for s in pool + named}
     close = [s for s in named if shared[s] >= near * len(q_terms) > 0]
     close.sort(key=lambda s: -shared[s])
-    out += [Pair(qid, question, s, 1, "search-answer") for s in close[:distant]]
+    out += [pair(s, 1, "search-answer") for s in close[:distant]]
     if not any(p.label for p in out):
         return []
     scored = hardest_first(question, sorted(pool, key=lambda s: -shared[s]), rank)
     picked, rest = scored[:hard], scored[hard:]
     picked += rng.sample(rest, min(easy, len(rest)))
-    out += [Pair(qid, question, s, 0, "search") for s in picked]
+    out += [pair(s, 0, "search") for s in picked]
     return out
+
+
+def _search_sentences(
+    results: list[dict],  # type: ignore[type-arg]
+    answer: str,
+    before: dict[str, str],
+    title: dict[str, str],
+) -> tuple[list[str], list[str]]:
+    """The search results' sentences not seen yet, (naming the answer, not naming it); each
+    one's previous sentence and headline are added to `before` and `title`."""
+    named: list[str] = []
+    pool: list[str] = []
+    for r in results:
+        for s, previous in _in_order(r.get("text") or "").items():
+            if s not in before:
+                before[s], title[s] = previous, headline(r.get("title") or "")
+                (named if mentions(s, answer) else pool).append(s)
+    return named, pool
 
 
 def hardest_first(question: str, on_topic: list[str], rank: Rank | None) -> list[str]:

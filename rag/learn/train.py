@@ -21,8 +21,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from ..answer_model import CONTEXTS
 from .asking import made_pairs
-from .calibration import judge_with_cheap_signals, pair_metrics
+from .calibration import judge_with_cheap_signals, pair_metrics, pick_version
 from .card import write_card
 from .pairs import Pair, build_pairs, cheap_rank, weeks
 
@@ -61,6 +62,7 @@ class Recipe:
     made: int = 0  # questions written by rule from training articles (rag/learn/asking.py)
     negatives: str = "terms"  # hard negatives by shared "terms", or the answerer's "cheap" score
     near: float = 0.5  # question-term share a distant positive needs (held-out pairs: 0.5)
+    context: str = "none"  # read beside the sentence: none, title, previous or both
     seed: int = 0
 
 
@@ -272,6 +274,8 @@ def parse_args(argv: Sequence[str] | None) -> tuple[argparse.Namespace, Recipe]:
     recipe = Recipe(**given, years=tuple(args.years))
     if recipe.sources not in ("all", "articles"):
         raise SystemExit(f"--sources {recipe.sources!r}: use all or articles")
+    if recipe.context not in CONTEXTS:
+        raise SystemExit(f"--context {recipe.context!r}: use one of {', '.join(CONTEXTS)}")
     if "2023" in recipe.years:
         raise SystemExit("2023 is kept for reporting — train on 2022 and 2024")
     return args, recipe
@@ -311,6 +315,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     train = cap(train, recipe.max_pairs, recipe.seed) + made
     # calibration sees what the answerer sees: the passage plus ~20 same-story sentences
     dev = list(build_pairs(dev_files, recipe.seed, passages, passage_negs=12, hard=16, easy=4))
+    train, dev = ([p.with_context(recipe.context) for p in ps] for ps in (train, dev))
     n_pos = sum(p.label for p in train)
     print(f"{len(train)} training pairs ({n_pos} positive), {len(dev)} held-out", file=sys.stderr)
     model, tokenizer = fine_tune(train, recipe, log=lambda s: print(s, file=sys.stderr))
@@ -336,14 +341,6 @@ def main(argv: Sequence[str] | None = None) -> None:
     (args.out / "meta.json").write_text(json.dumps(meta, indent=1) + "\n")
     write_card(args.out, meta)
     print(json.dumps({k: meta[k] for k in ("threshold", "exported", "minutes")}), file=sys.stderr)
-
-
-def pick_version(versions: dict[str, dict[str, Any]]) -> str:
-    """int8 unless it loses more than 0.01 of held-out pair AUC or 0.02 of top-1 accuracy
-    (three questions in 150)."""
-    fp32, int8 = versions["model-fp32.onnx"], versions["model-int8.onnx"]
-    keeps = int8["auc"] >= fp32["auc"] - 0.01 and int8["top1"] >= fp32["top1"] - 0.02
-    return "model-int8.onnx" if keeps else "model-fp32.onnx"
 
 
 if __name__ == "__main__":
