@@ -14,6 +14,12 @@ from rag.learn.train import main as train
 from rag.text import mentions
 
 FIXTURE = Path(__file__).parent / "fixtures" / "answer_training"
+OUTAGE = {  # a RealTime QA question whose answer is the first choice
+    "question_id": "20220107_2",
+    "question_sentence": "Which network had an outage that cut phone service nationwide?",
+    "choices": ["Velcom", "Orsk Mobile", "Tamm", "Lune"],
+    "answer": ["0"],
+}
 
 
 def test_pairs_label_sentences_by_whether_they_name_the_right_choice() -> None:
@@ -142,12 +148,7 @@ def test_near_sets_how_many_question_terms_a_distant_positive_needs() -> None:
     negative."""
     from rag.learn.pairs import question_pairs
 
-    q = {
-        "question_id": "20220107_2",
-        "question_sentence": "Which network had an outage that cut phone service nationwide?",
-        "choices": ["Velcom", "Orsk Mobile", "Tamm", "Lune"],
-        "answer": ["0"],
-    }
+    q = OUTAGE
     article = (
         "Velcom had an outage on Tuesday that cut phone service nationwide. "
         "Many Velcom customers were left without phone signal for hours on Tuesday. "
@@ -169,12 +170,7 @@ def test_context_puts_the_headline_and_the_sentence_before_beside_each_candidate
     (the search engine's "..." dropped) and the sentence before it; with none, the sentence."""
     from rag.learn.pairs import question_pairs
 
-    q = {
-        "question_id": "20220107_2",
-        "question_sentence": "Which network had an outage that cut phone service nationwide?",
-        "choices": ["Velcom", "Orsk Mobile", "Tamm", "Lune"],
-        "answer": ["0"],
-    }
+    q = OUTAGE
     article = (
         "Phone networks across the country had a difficult week. "
         "Velcom had an outage on Tuesday that cut phone service nationwide. "
